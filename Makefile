@@ -1,0 +1,69 @@
+# Civic site: `make run` sets up everything and serves the demo on port 8000;
+# `make test` runs the whole suite. `make help` lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Create the virtual environment and install the pinned requirements
+
+.PHONY: messages
+messages: install ## Compile the interface translations (.po -> .mo)
+	$(PY) manage.py compilemessages --ignore '.venv' -v0
+
+.PHONY: setup
+setup: install messages ## Install, migrate, collect static files and load the demo content
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py load_demo
+
+.PHONY: run
+run: setup ## Set up and serve the demo sites with gunicorn on port 8000
+	@echo ""
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
+	@echo "  http://voltkosova.localhost:$(PORT)/  http://kosovowewant.localhost:$(PORT)/  http://myvotecounts.localhost:$(PORT)/"
+	@echo "  Admin login: see the 'Admin:' line above (password also in var/demo-admin-password)"
+	DJANGO_DEBUG=0 GUNICORN_BIND=0.0.0.0:$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
+		$(BIN)/gunicorn -c site/gunicorn.conf.py config.wsgi
+
+.PHONY: test
+test: install messages ## Run the whole test suite (SQLite unless DATABASE_URL is set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## ruff, Django's checks and a check for missing migrations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+.PHONY: bench
+bench: install messages ## Load-test the production setup and print figures
+	$(PY) tests/load/bench.py
+
+.PHONY: browser
+browser: ## Install Debian's Chromium for the browser tests (needs root)
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+.PHONY: clean
+clean: ## Remove the virtual environment and local data (database, media, static)
+	rm -rf $(VENV) var

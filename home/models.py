@@ -1,0 +1,264 @@
+from django.conf import settings as django_settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    TabbedInterface,
+    ObjectList,
+)
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Locale, Orderable, Page
+from wagtail.search import index
+
+from .blocks import BaseStreamBlock, CallToActionBlock
+
+
+class BasePage(Page):
+    """Behaviour every public page shares.
+
+    Content pages are served to anonymous visitors from the page cache (see
+    ``home/cache.py``); a page type that shows per-visitor content (a form) sets
+    ``page_cache = False`` and is never stored there.
+    """
+
+    page_cache = True
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        if self.page_cache and not getattr(request, "is_preview", False):
+            response.page_cacheable = True
+        return response
+
+
+class IntroMixin(models.Model):
+    """A short introduction shown under the title and used as the page summary."""
+
+    intro = models.TextField(
+        _("introduction"),
+        blank=True,
+        max_length=600,
+        help_text=_("One or two sentences shown under the title and in listings."),
+    )
+
+    search_fields = [index.SearchField("intro")]
+    content_panels = [FieldPanel("intro")]
+
+    class Meta:
+        abstract = True
+
+
+class HomePage(BasePage):
+    """The root of one organisation's site, one per site and language.
+
+    It does not list its subpage types: every other page type names HomePage in its
+    ``parent_page_types``, so ``home`` depends on no other app of ours.
+    """
+
+    hero_heading = models.CharField(_("hero heading"), max_length=200)
+    hero_intro = models.TextField(_("hero introduction"), blank=True, max_length=600)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hero_actions = StreamField(
+        [("action", CallToActionBlock())],
+        verbose_name=_("calls to action"),
+        blank=True,
+        max_num=3,
+    )
+    body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True)
+
+    parent_page_types = ["wagtailcore.Page"]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("hero_heading"),
+        index.SearchField("hero_intro"),
+        index.SearchField("body"),
+    ]
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_heading"),
+                FieldPanel("hero_intro"),
+                FieldPanel("hero_image"),
+                FieldPanel("hero_actions"),
+            ],
+            heading=_("Hero"),
+        ),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        from wagtail import hooks
+
+        # Other apps add panels to the home page (the next congress, a live banner)
+        # through this hook, so that home never imports them.
+        panels = []
+        for hook in hooks.get_hooks("home_page_panels"):
+            html = hook(request, self)
+            if html:
+                panels.append(html)
+        context["home_panels"] = panels
+        return context
+
+
+class StandardPage(IntroMixin, BasePage):
+    """Privacy notice, contact and any other page of plain content."""
+
+    body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True)
+
+    parent_page_types = ["home.HomePage", "home.StandardPage"]
+    subpage_types = ["home.StandardPage"]
+
+    search_fields = Page.search_fields + IntroMixin.search_fields + [index.SearchField("body")]
+    content_panels = Page.content_panels + IntroMixin.content_panels + [FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("standard page")
+        verbose_name_plural = _("standard pages")
+
+
+@register_setting(icon="group")
+class OrganisationSettings(ClusterableModel, BaseSiteSetting):
+    """Who runs this site: shown in the header and footer of every page.
+
+    Texts that change with the language (name, tagline, address) are kept per
+    locale in ``OrganisationText``; the rest is the same in every language.
+    """
+
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    facebook_url = models.URLField(_("Facebook"), blank=True)
+    instagram_url = models.URLField(_("Instagram"), blank=True)
+    x_url = models.URLField(_("X (Twitter)"), blank=True)
+    youtube_url = models.URLField(_("YouTube"), blank=True)
+    tiktok_url = models.URLField(_("TikTok"), blank=True)
+    linkedin_url = models.URLField(_("LinkedIn"), blank=True)
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("privacy notice page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Linked from the footer and from every form. Its translation is used "
+                    "in each language."),
+    )
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    InlinePanel(
+                        "texts",
+                        heading=_("Name, tagline and address in each language"),
+                        label=_("Language"),
+                        min_num=1,
+                    ),
+                ],
+                heading=_("Texts"),
+            ),
+            ObjectList(
+                [
+                    FieldPanel("logo"),
+                    FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+                    FieldPanel("privacy_page"),
+                ],
+                heading=_("Contact"),
+            ),
+            ObjectList(
+                [
+                    FieldPanel("facebook_url"),
+                    FieldPanel("instagram_url"),
+                    FieldPanel("x_url"),
+                    FieldPanel("youtube_url"),
+                    FieldPanel("tiktok_url"),
+                    FieldPanel("linkedin_url"),
+                ],
+                heading=_("Social media"),
+            ),
+        ]
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+
+    def text_for(self, language_code):
+        """The texts for a language, falling back to the default language, then any."""
+        texts = {t.locale.language_code: t for t in self.texts.all()}
+        return (
+            texts.get(language_code)
+            or texts.get(django_settings.LANGUAGE_CODE)
+            or next(iter(texts.values()), None)
+        )
+
+    def social_links(self):
+        links = [
+            ("Facebook", self.facebook_url),
+            ("Instagram", self.instagram_url),
+            ("X", self.x_url),
+            ("YouTube", self.youtube_url),
+            ("TikTok", self.tiktok_url),
+            ("LinkedIn", self.linkedin_url),
+        ]
+        return [(name, url) for name, url in links if url]
+
+
+class OrganisationText(Orderable):
+    settings = ParentalKey(OrganisationSettings, related_name="texts", on_delete=models.CASCADE)
+    locale = models.ForeignKey(
+        Locale, verbose_name=_("language"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    tagline = models.CharField(_("tagline"), max_length=250, blank=True)
+    postal_address = models.TextField(_("postal address"), blank=True, max_length=500)
+
+    panels = [
+        FieldPanel("locale"),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("short_name")]),
+        FieldPanel("tagline"),
+        FieldPanel("postal_address"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("organisation text")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["settings", "locale"], name="one_organisation_text_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_short_name(self):
+        return self.short_name or self.name

@@ -1,0 +1,28 @@
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .cache import invalidate_page_cache
+from .models import OrganisationSettings, OrganisationText
+
+page_published.connect(invalidate_page_cache, dispatch_uid="pagecache_published")
+page_unpublished.connect(invalidate_page_cache, dispatch_uid="pagecache_unpublished")
+post_page_move.connect(invalidate_page_cache, dispatch_uid="pagecache_moved")
+
+for model in (Site, OrganisationSettings, OrganisationText):
+    post_save.connect(invalidate_page_cache, sender=model, dispatch_uid=f"pagecache_save_{model.__name__}")
+    post_delete.connect(invalidate_page_cache, sender=model, dispatch_uid=f"pagecache_del_{model.__name__}")
+
+
+def _page_deleted(sender, instance, **kwargs):
+    if isinstance(instance, Page):
+        invalidate_page_cache()
+
+
+post_delete.connect(_page_deleted, dispatch_uid="pagecache_page_deleted")
+
+
+def _ensure_locales(sender, **kwargs):
+    from .demo import ensure_locales
+
+    ensure_locales()

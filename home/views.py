@@ -1,0 +1,108 @@
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from wagtail.models import Locale, Page, Site
+
+SEARCH_PER_PAGE = 10
+SEARCH_MAX_QUERY = 200
+
+
+def _site_for(request):
+    return Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
+
+
+@require_GET
+def search(request):
+    """Full-text search over the live pages of this site in the current language."""
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_QUERY]
+    site = _site_for(request)
+    results = Page.objects.none()
+    if query and site is not None:
+        root = site.root_page.localized
+        pages = (
+            Page.objects.live()
+            .public()
+            .descendant_of(root, inclusive=True)
+            .filter(locale=Locale.get_active())
+            .specific(defer=True)
+        )
+        results = pages.search(query, operator="and")
+    paginator = Paginator(results, SEARCH_PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "home/search.html",
+        {"query": query, "results": page_obj, "paginator": paginator},
+    )
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def sitemap(request):
+    """Every live page of this site in every language, with its alternates."""
+    site = _site_for(request)
+    entries = []
+    if site is not None:
+        roots = list(site.root_page.get_translations(inclusive=True).live())
+        path_filter = Q()
+        for root in roots:
+            path_filter |= Q(path__startswith=root.path)
+        pages = list(
+            Page.objects.live()
+            .public()
+            .filter(path_filter)
+            .select_related("locale")
+            .order_by("path")
+        )
+        by_key = defaultdict(dict)
+        for page in pages:
+            by_key[page.translation_key][page.locale.language_code] = page
+        for page in pages:
+            group = by_key[page.translation_key]
+            alternates = [
+                {"hreflang": code, "url": group[code].get_full_url(request)}
+                for code, _ in settings.LANGUAGES
+                if code in group
+            ]
+            default = group.get(settings.LANGUAGE_CODE) or page
+            alternates.append({"hreflang": "x-default", "url": default.get_full_url(request)})
+            entries.append(
+                {
+                    "url": page.get_full_url(request),
+                    "lastmod": page.last_published_at,
+                    "alternates": alternates,
+                }
+            )
+    xml = loader.render_to_string("sitemap.xml", {"entries": entries}, request)
+    return HttpResponse(xml, content_type="application/xml; charset=utf-8")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        *[f"Disallow: /{code}/search/" for code, _ in settings.LANGUAGES],
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """Rendered without the database: the page may be failing because it is down."""
+    template = loader.get_template("500.html")
+    return HttpResponse(template.render({"LANGUAGE_CODE": get_language()}), status=500)

@@ -1,0 +1,14 @@
+"""Local development: plain HTTP, readable errors, no secrets needed."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+
+from .base import *  # noqa: E402, F403
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1,[::1]")  # noqa: F405
