@@ -28,7 +28,7 @@ install: $(VENV)/.installed ## Create the virtual environment and install the pi
 
 .PHONY: messages
 messages: install ## Compile the interface translations (.po -> .mo)
-	$(PY) manage.py compilemessages --ignore '.venv' -v0
+	$(PY) manage.py compile_translations -v0
 
 .PHONY: setup
 setup: install messages ## Install, migrate, collect static files and load the demo content

@@ -179,3 +179,34 @@ def ensure_admin(report):
         password = "(unchanged; set DEMO_ADMIN_PASSWORD and run load_demo again to reset it)"
     report.add(f"Admin: http://127.0.0.1:8000/admin/  user: {username}  password: {password}")
     return user
+
+
+def _stored_password(env_name, filename):
+    """A demo password from the environment, or generated once and kept in var/."""
+    password = os.environ.get(env_name, "")
+    path = settings.VAR_DIR / filename
+    if not password and path.exists():
+        password = path.read_text().strip()
+    if not password:
+        password = secrets.token_urlsafe(12)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password
+
+
+def ensure_demo_user(username, groups, report, email=None):
+    """A demo staff user in ``groups``; all demo staff share one printed password
+    (DEMO_STAFF_PASSWORD, or generated once into var/demo-staff-password)."""
+    User = get_user_model()
+    password = _stored_password("DEMO_STAFF_PASSWORD", "demo-staff-password")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username, email or f"{username}@example.org", password)
+    elif not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    user.groups.add(*groups)
+    names = ", ".join(g.name for g in groups)
+    report.add(f"Staff: {username} / {password}  ({names})")
+    return user

@@ -13,12 +13,14 @@ from home.demo import (
     Bilingual,
     add_child,
     demo_image,
+    ensure_demo_user,
     ensure_site,
     locale,
     remove_wagtail_welcome_page,
     translate_page,
 )
-from home.models import HomePage, OrganisationSettings, OrganisationText, StandardPage
+from home.models import HomePage, OrganisationSettings, OrganisationText, SiteRole, StandardPage
+from home.roles import ensure_site_roles
 
 DEMO_PORT = 8000
 
@@ -296,8 +298,10 @@ def build_site(spec, report):
                 "sort_order": index,
             },
         )
+    roles = ensure_site_roles(site)
+    ensure_demo_user(f"{spec['key']}-editor", [roles[SiteRole.EDITOR]], report)
     report.add(f"{en_name}: http://{spec['hostname']}:{DEMO_PORT}/sq/  and  /en/")
-    return {"site": site, "pages": pages, "spec": spec}
+    return {"site": site, "pages": pages, "spec": spec, "roles": roles}
 
 
 def load(report):

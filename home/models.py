@@ -262,3 +262,40 @@ class OrganisationText(Orderable):
     @property
     def display_short_name(self):
         return self.short_name or self.name
+
+
+class SiteRole(models.Model):
+    """Ties a Wagtail group to one organisation's site and a role there.
+
+    Groups are made per organisation by ``home.roles.ensure_site_roles``; apps ask
+    ``home.roles.sites_for_user(user, role)`` which sites a user acts for.
+    """
+
+    EDITOR = "editor"
+    TRANSLATOR = "translator"
+    EVENT_STAFF = "event_staff"
+    MEMBERSHIP_OFFICER = "membership_officer"
+    ROLE_CHOICES = [
+        (EDITOR, _("Editors")),
+        (TRANSLATOR, _("Translators")),
+        (EVENT_STAFF, _("Event staff")),
+        (MEMBERSHIP_OFFICER, _("Membership officers")),
+    ]
+
+    group = models.OneToOneField(
+        "auth.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="site_role"
+    )
+    site = models.ForeignKey(
+        "wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=ROLE_CHOICES)
+
+    class Meta:
+        verbose_name = _("site role")
+        verbose_name_plural = _("site roles")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "role"], name="one_group_per_site_role")
+        ]
+
+    def __str__(self):
+        return f"{self.site.site_name or self.site.hostname}: {self.get_role_display()}"

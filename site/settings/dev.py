@@ -12,3 +12,6 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 from .base import *  # noqa: E402, F403
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1,[::1]")  # noqa: F405
+if DEBUG:  # noqa: F405
+    WHITENOISE_AUTOREFRESH = True
+    WHITENOISE_USE_FINDERS = True

@@ -27,3 +27,5 @@ if not REDIS_URL:  # noqa: F405
             "LOCATION": "tests",
         }
     }
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,109 @@
+"""Shared fixtures: locales, a bilingual organisation site, a clean cache."""
+
+import pytest
+from django.core.cache import cache
+from wagtail.models import Locale, Page, Site
+
+from home.models import HomePage, OrganisationSettings, OrganisationText, StandardPage
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache(settings, tmp_path):
+    # Every test gets its own page-cache generation file and an empty cache.
+    settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "page-cache-generation"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def sq_locale(db):
+    return Locale.objects.get_or_create(language_code="sq")[0]
+
+
+@pytest.fixture
+def en_locale(db):
+    return Locale.objects.get_or_create(language_code="en")[0]
+
+
+def publish(page):
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def translate(page, locale, **fields):
+    """A linked translation of ``page`` in ``locale`` with ``fields`` changed, published."""
+    translation = page.copy_for_translation(locale)
+    for name, value in fields.items():
+        setattr(translation, name, value)
+    translation.save()
+    return publish(translation)
+
+
+class OrgSite:
+    """One organisation: its Site, Albanian home page and English translation."""
+
+    def __init__(self, site, home_sq, home_en, settings):
+        self.site = site
+        self.home_sq = home_sq
+        self.home_en = home_en
+        self.settings = settings
+        self.hostname = site.hostname
+
+    def add_page(self, page, parent=None, en_fields=None):
+        """Add and publish ``page`` (Albanian) and, unless en_fields is None, its
+        English translation; returns (sq_page, en_page or None)."""
+        parent = parent or self.home_sq
+        parent.add_child(instance=page)
+        publish(page)
+        en_page = None
+        if en_fields is not None:
+            en_page = translate(page, Locale.objects.get(language_code="en"), **en_fields)
+        return page, en_page
+
+
+@pytest.fixture
+def make_org(db, sq_locale, en_locale):
+    """Factory: ``make_org("a.example")`` builds a bilingual organisation site."""
+    root = Page.get_first_root_node()
+    made = []
+
+    def factory(hostname="org-a.example", name="Organizata A", name_en="Organisation A",
+                default=False):
+        slug = hostname.split(".")[0]
+        home = HomePage(title=name, slug=slug, hero_heading=f"Mirë se vini te {name}",
+                        locale=sq_locale)
+        root.add_child(instance=home)
+        publish(home)
+        home_en = translate(home, en_locale, title=name_en, slug=f"{slug}-en",
+                            hero_heading=f"Welcome to {name_en}")
+        site = Site.objects.create(hostname=hostname, port=80, root_page=home,
+                                   site_name=name_en, is_default_site=default)
+        org = OrganisationSettings.objects.create(site=site, phone="+383 38 000 000",
+                                                  email=f"info@{hostname}")
+        OrganisationText.objects.create(settings=org, locale=sq_locale, name=name,
+                                        tagline="Slogani shqip", postal_address="Prishtinë")
+        OrganisationText.objects.create(settings=org, locale=en_locale, name=name_en,
+                                        tagline="English tagline", postal_address="Prishtina")
+        result = OrgSite(site, home, home_en, org)
+        made.append(result)
+        return result
+
+    # Wagtail's first migration adds a placeholder default site; tests make their own.
+    Site.objects.all().delete()
+    return factory
+
+
+@pytest.fixture
+def org(make_org):
+    return make_org("org-a.example", default=True)
+
+
+@pytest.fixture
+def standard_page(org):
+    page, page_en = org.add_page(
+        StandardPage(title="Rreth nesh", slug="rreth-nesh", intro="Hyrje", show_in_menus=True),
+        en_fields={"title": "About us", "slug": "about-us", "intro": "Introduction"},
+    )
+    return page, page_en
