@@ -19,14 +19,20 @@ per-process local-memory cache.
 
 import hashlib
 import os
+import pickle
+import re
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 
 GENERATION_KEY = "pagecache:generation"
+CSRF_PLACEHOLDER = b"__PAGE_CACHE_CSRF_TOKEN__"
+CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 EXCLUDED_PREFIXES = ("/admin/", "/documents/", "/static/", "/media/")
 
 
@@ -73,6 +79,14 @@ def invalidate_page_cache(**kwargs):
     os.utime(path, ns=(max(now, previous + 1),) * 2)
 
 
+def limit_page_cache(request, seconds):
+    """Keep the page being rendered in the cache for at most ``seconds``
+    (for content that changes with the clock, such as a congress going live)."""
+    seconds = max(0, int(seconds))
+    current = getattr(request, "page_cache_max_seconds", None)
+    request.page_cache_max_seconds = seconds if current is None else min(current, seconds)
+
+
 def page_cache_key(request):
     url = f"{request.scheme}://{request.get_host()}{request.path}"
     digest = hashlib.sha256(url.encode()).hexdigest()
@@ -94,15 +108,49 @@ class PageCacheMiddleware:
         key = page_cache_key(request)
         cached = cache.get(key)
         if cached is not None:
-            cached["X-Cache"] = "HIT"
-            return cached
+            return self._serve_cached(request, cached)
 
         response = self.get_response(request)
         if self._response_is_cacheable(response):
-            patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_CONTROL_MAX_AGE)
+            timeout = settings.PAGE_CACHE_SECONDS
+            limit = getattr(request, "page_cache_max_seconds", None)
+            if limit is not None:
+                timeout = min(timeout, limit)
+            max_age = min(settings.PAGE_CACHE_CONTROL_MAX_AGE, timeout)
+            patch_cache_control(response, public=True, max_age=max_age)
             patch_vary_headers(response, ("Cookie",))
+            response["Last-Modified"] = http_date()
             response["X-Cache"] = "MISS"
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            if timeout > 0:
+                cache.set(key, self._storable_copy(response), timeout)
+            if CSRF_INPUT.search(response.content):
+                # This copy carries the visitor's own CSRF token: not for shared caches.
+                patch_cache_control(response, private=True)
+        return response
+
+    @staticmethod
+    def _storable_copy(response):
+        """The response as it is kept: no cookies, CSRF tokens replaced by a marker."""
+        stored = pickle.loads(pickle.dumps(response))  # noqa: S301 - our own object
+        stored.cookies = type(response.cookies)()
+        stored.content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+        stored.has_csrf_form = CSRF_PLACEHOLDER in stored.content
+        return stored
+
+    def _serve_cached(self, request, cached):
+        response = cached  # a fresh object: the cache unpickles one per get()
+        response["X-Cache"] = "HIT"
+        if getattr(cached, "has_csrf_form", False):
+            # A form on a cached page gets this visitor's own CSRF token (and cookie),
+            # as if the page had been rendered for them.
+            csrf = CsrfViewMiddleware(lambda req: response)
+            csrf.process_request(request)
+            content = cached.content
+            while CSRF_PLACEHOLDER in content:
+                content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode(), 1)
+            response.content = content
+            csrf.process_response(request, response)
+            patch_cache_control(response, private=True)
         return response
 
     @staticmethod
@@ -121,7 +169,7 @@ class PageCacheMiddleware:
             getattr(response, "page_cacheable", False)
             and response.status_code == 200
             and not response.streaming
-            and not response.cookies
+            and set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
             and "private" not in response.get("Cache-Control", "")
             and "no-cache" not in response.get("Cache-Control", "")
         )

@@ -2,12 +2,23 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-only-key")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+_TEST_ENV = {
+    "SECRET_KEY": "test-only-key",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+}
+_saved = {name: os.environ.get(name) for name in _TEST_ENV}
+for _name, _value in _TEST_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 from .base import *  # noqa: E402, F403
+
+# Leave the environment as it was, so that subprocesses started by tests (checks
+# with production variables) see only what they are given.
+for _name, _value in _saved.items():
+    if _value is None:
+        os.environ.pop(_name, None)
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,95 @@
+"""Settings come from the environment; production settings refuse unsafe defaults."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code, **env):
+    base = {k: v for k, v in os.environ.items() if k not in {
+        "SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+def test_missing_secret_key_with_debug_off_fails_clearly():
+    result = run_python("import config.settings.base")
+    assert result.returncode != 0
+    assert "The SECRET_KEY environment variable is required when DEBUG is off" in result.stderr
+
+
+def test_environment_configures_database_cache_and_email(tmp_path):
+    code = (
+        "from config.settings import base as s;"
+        "print(s.DATABASES['default']['ENGINE']);"
+        "print(s.CACHES['default']['BACKEND']);"
+        "print(s.EMAIL_BACKEND); print(s.ALLOWED_HOSTS); print(s.MEDIA_ROOT)"
+    )
+    result = run_python(
+        code, SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@127.0.0.1:5432/db",
+        REDIS_URL="redis://127.0.0.1:6379/9", EMAIL_HOST="smtp.example.org",
+        ALLOWED_HOSTS="a.example,b.example", MEDIA_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines == [
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "['a.example', 'b.example']",
+        str(tmp_path),
+    ]
+
+
+def test_defaults_need_no_services(tmp_path):
+    code = (
+        "from config.settings import base as s;"
+        "print(s.DATABASES['default']['ENGINE']);"
+        "print(s.DATABASES['default']['OPTIONS']['transaction_mode']);"
+        "print('journal_mode=WAL' in s.DATABASES['default']['OPTIONS']['init_command']);"
+        "print(s.CACHES['default']['BACKEND']); print(s.EMAIL_BACKEND)"
+    )
+    result = run_python(code, SECRET_KEY="x" * 50, VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "django.db.backends.sqlite3",
+        "IMMEDIATE",
+        "True",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout(db, settings):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        import pytest
+
+        pytest.skip("SQLite-only check; this run uses another database")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == 20000
+
+
+def test_check_deploy_is_clean_with_production_variables(tmp_path):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "SECRET_KEY": "a-production-secret-" + "k" * 50,
+        "ALLOWED_HOSTS": "voltkosova.org",
+        "VAR_DIR": str(tmp_path),
+    }
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    base.update(env)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=base, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
