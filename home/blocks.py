@@ -4,6 +4,7 @@ Blocks that only one app uses (agenda item, livestream, demand) live in that app
 own ``blocks.py``; these are the common vocabulary of all pages.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -52,8 +53,10 @@ class ImageBlock(blocks.StructBlock):
         label=_("Alternative text"),
         required=False,
         max_length=250,
-        help_text=_("Describe the image for people who cannot see it. Leave empty if it is "
-                    "purely decorative."),
+        help_text=_(
+            "Describe the image for people who cannot see it. Leave empty if it is "
+            "purely decorative."
+        ),
     )
     caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=300)
 
@@ -101,7 +104,7 @@ class CallToActionBlock(blocks.StructBlock):
         value = super().clean(value)
         if not value.get("page") and not value.get("external_url"):
             raise blocks.StructBlockValidationError(
-                block_errors={"page": blocks.BlockValidationError(_("Choose a page or enter a link."))}
+                block_errors={"page": ValidationError(_("Choose a page or enter a link."))}
             )
         return value
 
@@ -111,7 +114,11 @@ class CallToActionBlock(blocks.StructBlock):
         group = GROUP_ACTIONS
         value_class = LinkValue
         description = _("A button that leads to a page, such as joining or volunteering")
-        preview_value = {"text": "Bëhu anëtar", "external_url": "https://example.org/", "style": "primary"}
+        preview_value = {
+            "text": "Bëhu anëtar",
+            "external_url": "https://example.org/",
+            "style": "primary",
+        }
 
 
 class EmbedWithFallbackBlock(blocks.StructBlock):
@@ -134,7 +141,9 @@ class EmbedWithFallbackBlock(blocks.StructBlock):
 class DocumentLinkBlock(blocks.StructBlock):
     document = DocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(
-        label=_("Link text"), required=False, max_length=200,
+        label=_("Link text"),
+        required=False,
+        max_length=200,
         help_text=_("Leave empty to use the document's title."),
     )
 

@@ -42,7 +42,9 @@ def _cache_is_shared():
 
 
 def _generation_file():
-    return Path(getattr(settings, "PAGE_CACHE_GENERATION_FILE", settings.VAR_DIR / "page-cache-generation"))
+    return Path(
+        getattr(settings, "PAGE_CACHE_GENERATION_FILE", settings.VAR_DIR / "page-cache-generation")
+    )
 
 
 def current_generation():

@@ -51,7 +51,12 @@ def ensure_locales(**kwargs):
 
 def translate_page(page, target_code, pairs, user=None):
     """Create or update the translation of ``page`` through wagtail-localize."""
-    from wagtail_localize.models import StringSegment, StringTranslation, Translation, TranslationSource
+    from wagtail_localize.models import (
+        StringSegment,
+        StringTranslation,
+        Translation,
+        TranslationSource,
+    )
 
     target = locale(target_code)
     existing = page.get_translation_or_none(target)
@@ -78,6 +83,11 @@ def translate_page(page, target_code, pairs, user=None):
             },
         )
     translation.save_target(user=user, publish=True)
+    translated = page.get_translation(target)
+    if not translated.live:
+        # wagtail-localize publishes the new revision on commit; inside an outer
+        # transaction (tests, or a caller's atomic block) that has not happened yet.
+        translated.get_latest_revision().publish()
     if missing:
         raise ValueError(f"Demo page {page.title!r} has no {target_code} text for: {missing!r}")
     return page.get_translation(target)
@@ -110,7 +120,11 @@ def demo_image(title, colour, size=(1200, 675), label=""):
         shade = y / height
         draw.rectangle(
             [0, y, width, y + 6],
-            fill=(int(r + (255 - r) * shade * 0.35), int(g + (255 - g) * shade * 0.35), int(b + (255 - b) * shade * 0.35)),
+            fill=(
+                int(r + (255 - r) * shade * 0.35),
+                int(g + (255 - g) * shade * 0.35),
+                int(b + (255 - b) * shade * 0.35),
+            ),
         )
     for i in range(6):
         x = int(width * (0.15 + i * 0.14))
@@ -120,7 +134,9 @@ def demo_image(title, colour, size=(1200, 675), label=""):
         draw.text((40, 40), label, fill=(255, 255, 255))
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", optimize=True)
-    image = Image_(title=title, file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.png"))
+    image = Image_(
+        title=title, file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.png")
+    )
     image.save()
     return image
 
@@ -154,29 +170,19 @@ class DemoReport:
 
 
 def ensure_admin(report):
-    """A superuser for the demo; the password comes from DEMO_ADMIN_PASSWORD or is
-    generated once, kept in var/ (never in the code) and printed."""
+    """A superuser for the demo. The password comes from DEMO_ADMIN_PASSWORD or is
+    generated once and kept in var/demo-admin-password (never in the code), and is
+    printed on every run."""
     User = get_user_model()
     username = os.environ.get("DEMO_ADMIN_USER", "admin")
-    password_file = settings.VAR_DIR / "demo-admin-password"
-    password = os.environ.get("DEMO_ADMIN_PASSWORD", "")
-    user = User.objects.filter(username=username).first()
-    if user is None or password:
-        if not password:
-            password = secrets.token_urlsafe(12)
-        with transaction.atomic():
-            if user is None:
-                user = User.objects.create_superuser(username, f"{username}@example.org", password)
-            elif not user.check_password(password):
-                user.set_password(password)
-                user.save(update_fields=["password"])
-        password_file.parent.mkdir(parents=True, exist_ok=True)
-        password_file.write_text(password + "\n")
-        password_file.chmod(0o600)
-    elif password_file.exists():
-        password = password_file.read_text().strip()
-    else:
-        password = "(unchanged; set DEMO_ADMIN_PASSWORD and run load_demo again to reset it)"
+    password = _stored_password("DEMO_ADMIN_PASSWORD", "demo-admin-password")
+    with transaction.atomic():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_superuser(username, f"{username}@example.org", password)
+        elif not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
     report.add(f"Admin: http://127.0.0.1:8000/admin/  user: {username}  password: {password}")
     return user
 

@@ -40,7 +40,10 @@ ORGANISATIONS = [
         "address": ("Prishtinë, Kosovë", "Prishtina, Kosovo"),
         "email": "info@voltkosova.example.org",
         "phone": "",
-        "social": {"facebook_url": "https://www.facebook.com/", "instagram_url": "https://www.instagram.com/"},
+        "social": {
+            "facebook_url": "https://www.facebook.com/",
+            "instagram_url": "https://www.instagram.com/",
+        },
         "hero_heading": (
             "Një Kosovë e barabartë, e lidhur me Evropën",
             "An equal Kosovo, connected with Europe",
@@ -187,7 +190,13 @@ ORGANISATIONS = [
 def _privacy_body(t, org_name_sq, org_name_en):
     return json.dumps(
         [
-            {"type": "heading", "value": {"text": t("Kush i përpunon të dhënat", "Who processes the data"), "level": "h2"}},
+            {
+                "type": "heading",
+                "value": {
+                    "text": t("Kush i përpunon të dhënat", "Who processes the data"),
+                    "level": "h2",
+                },
+            },
             {
                 "type": "paragraph",
                 "value": t.rich(
@@ -197,7 +206,10 @@ def _privacy_body(t, org_name_sq, org_name_en):
                     "purpose you gave it for.",
                 ),
             },
-            {"type": "heading", "value": {"text": t("Të drejtat tuaja", "Your rights"), "level": "h2"}},
+            {
+                "type": "heading",
+                "value": {"text": t("Të drejtat tuaja", "Your rights"), "level": "h2"},
+            },
             {
                 "type": "paragraph",
                 "value": t.rich(
@@ -261,9 +273,7 @@ def build_site(spec, report):
         )
     ]
     if spec["phone"]:
-        contact_lines.append(
-            t.rich(f"Telefoni: {spec['phone']}", f"Phone: {spec['phone']}")
-        )
+        contact_lines.append(t.rich(f"Telefoni: {spec['phone']}", f"Phone: {spec['phone']}"))
     contact = StandardPage(
         title=t("Kontakti", "Contact"),
         slug="kontakti",

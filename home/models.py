@@ -8,11 +8,11 @@ from wagtail.admin.panels import (
     FieldRowPanel,
     InlinePanel,
     MultiFieldPanel,
-    TabbedInterface,
     ObjectList,
+    TabbedInterface,
 )
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
@@ -121,7 +121,7 @@ class HomePage(BasePage):
         return context
 
 
-class StandardPage(IntroMixin, BasePage):
+class StandardPage(IntroMixin, BasePage):  # noqa: DJ008 - Page.__str__ is the title
     """Privacy notice, contact and any other page of plain content."""
 
     body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True)
@@ -168,8 +168,9 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("Linked from the footer and from every form. Its translation is used "
-                    "in each language."),
+        help_text=_(
+            "Linked from the footer and from every form. Its translation is used in each language."
+        ),
     )
 
     edit_handler = TabbedInterface(

@@ -10,8 +10,12 @@ page_unpublished.connect(invalidate_page_cache, dispatch_uid="pagecache_unpublis
 post_page_move.connect(invalidate_page_cache, dispatch_uid="pagecache_moved")
 
 for model in (Site, OrganisationSettings, OrganisationText):
-    post_save.connect(invalidate_page_cache, sender=model, dispatch_uid=f"pagecache_save_{model.__name__}")
-    post_delete.connect(invalidate_page_cache, sender=model, dispatch_uid=f"pagecache_del_{model.__name__}")
+    post_save.connect(
+        invalidate_page_cache, sender=model, dispatch_uid=f"pagecache_save_{model.__name__}"
+    )
+    post_delete.connect(
+        invalidate_page_cache, sender=model, dispatch_uid=f"pagecache_del_{model.__name__}"
+    )
 
 
 def _page_deleted(sender, instance, **kwargs):

@@ -69,23 +69,38 @@ def make_org(db, sq_locale, en_locale):
     root = Page.get_first_root_node()
     made = []
 
-    def factory(hostname="org-a.example", name="Organizata A", name_en="Organisation A",
-                default=False):
+    def factory(
+        hostname="org-a.example", name="Organizata A", name_en="Organisation A", default=False
+    ):
         slug = hostname.split(".")[0]
-        home = HomePage(title=name, slug=slug, hero_heading=f"Mirë se vini te {name}",
-                        locale=sq_locale)
+        home = HomePage(
+            title=name, slug=slug, hero_heading=f"Mirë se vini te {name}", locale=sq_locale
+        )
         root.add_child(instance=home)
         publish(home)
-        home_en = translate(home, en_locale, title=name_en, slug=f"{slug}-en",
-                            hero_heading=f"Welcome to {name_en}")
-        site = Site.objects.create(hostname=hostname, port=80, root_page=home,
-                                   site_name=name_en, is_default_site=default)
-        org = OrganisationSettings.objects.create(site=site, phone="+383 38 000 000",
-                                                  email=f"info@{hostname}")
-        OrganisationText.objects.create(settings=org, locale=sq_locale, name=name,
-                                        tagline="Slogani shqip", postal_address="Prishtinë")
-        OrganisationText.objects.create(settings=org, locale=en_locale, name=name_en,
-                                        tagline="English tagline", postal_address="Prishtina")
+        home_en = translate(
+            home, en_locale, title=name_en, slug=f"{slug}-en", hero_heading=f"Welcome to {name_en}"
+        )
+        site = Site.objects.create(
+            hostname=hostname, port=80, root_page=home, site_name=name_en, is_default_site=default
+        )
+        org = OrganisationSettings.objects.create(
+            site=site, phone="+383 38 000 000", email=f"info@{hostname}"
+        )
+        OrganisationText.objects.create(
+            settings=org,
+            locale=sq_locale,
+            name=name,
+            tagline="Slogani shqip",
+            postal_address="Prishtinë",
+        )
+        OrganisationText.objects.create(
+            settings=org,
+            locale=en_locale,
+            name=name_en,
+            tagline="English tagline",
+            postal_address="Prishtina",
+        )
         result = OrgSite(site, home, home_en, org)
         made.append(result)
         return result

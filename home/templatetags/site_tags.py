@@ -72,7 +72,13 @@ def organisation(context):
             }
     if result is None:
         name = site.site_name if site and site.site_name else settings.WAGTAIL_SITE_NAME
-        result = {"settings": None, "text": None, "name": name, "privacy_url": "", "social_links": []}
+        result = {
+            "settings": None,
+            "text": None,
+            "name": name,
+            "privacy_url": "",
+            "social_links": [],
+        }
     if request is not None:
         request._civic_org = result
     return result
@@ -92,8 +98,12 @@ def menu_items(context):
     request = context.get("request")
     current = context.get("page")
     items = []
-    for child in root.get_children().live().public().in_menu().only(
-        "id", "title", "url_path", "path", "depth", "locale_id", "draft_title", "slug"
+    for child in (
+        root.get_children()
+        .live()
+        .public()
+        .in_menu()
+        .only("id", "title", "url_path", "path", "depth", "locale_id", "draft_title", "slug")
     ):
         url = child.get_url(request)
         active = bool(current and current.path.startswith(child.path))

@@ -279,3 +279,20 @@ LOGGING = {
 }
 
 SITE_DESCRIPTION = _("A site for civic movements and civil-society platforms in Kosovo")
+
+# Membership
+# Public sign-up forms: at most MEMBERSHIP_RATE_LIMIT[0] submissions per client
+# address in MEMBERSHIP_RATE_LIMIT[1] seconds (counted in the shared cache). Behind
+# N reverse proxies set MEMBERSHIP_TRUSTED_PROXIES=N to read X-Forwarded-For.
+MEMBERSHIP_RATE_LIMIT = (
+    int(os.environ.get("MEMBERSHIP_RATE_LIMIT_COUNT", "10")),
+    int(os.environ.get("MEMBERSHIP_RATE_LIMIT_SECONDS", "600")),
+)
+MEMBERSHIP_TRUSTED_PROXIES = int(os.environ.get("MEMBERSHIP_TRUSTED_PROXIES", "0"))
+# Spam trap: a form sent sooner than this after it was shown is ignored; a form
+# older than MEMBERSHIP_FORM_MAX_AGE seconds must be loaded again.
+MEMBERSHIP_MIN_FORM_SECONDS = int(os.environ.get("MEMBERSHIP_MIN_FORM_SECONDS", "3"))
+MEMBERSHIP_FORM_MAX_AGE = 60 * 60 * 24
+# Confirmation links: each site sets its own validity; this is the upper bound.
+MEMBERSHIP_LINK_MAX_AGE = 60 * 60 * 24 * 60
+MEMBERSHIP_EMAIL_MAX_ATTEMPTS = int(os.environ.get("MEMBERSHIP_EMAIL_MAX_ATTEMPTS", "8"))

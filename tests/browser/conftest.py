@@ -13,8 +13,8 @@ import pytest
 # tests make around it are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
-    "chromium-browser"
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 )
 CHROMIUM_ARGS = [
     "--headless=new",

@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.documents.models import Document
 from wagtail.embeds.exceptions import EmbedNotFoundException
-from wagtail.images.tests.utils import get_test_image_file
 from wagtail.images.models import Image
+from wagtail.images.tests.utils import get_test_image_file
 
 from home.blocks import BaseStreamBlock
 from home.templatetags import embed_tags
@@ -26,7 +26,7 @@ def document(db):
 def render(block_type, value):
     stream = BaseStreamBlock()
     stream_value = stream.to_python([{"type": block_type, "value": value}])
-    return stream.render(stream_value)
+    return stream_value[0].render()  # as {% include_block %} renders it in templates
 
 
 def test_heading_levels(db):
@@ -52,11 +52,20 @@ def test_quote(db):
 
 
 def test_call_to_action_external_and_page(db, org):
-    html = render("call_to_action", {"text": "Bëhu anëtar", "external_url": "https://example.org/",
-                                      "page": None, "style": "primary"})
+    html = render(
+        "call_to_action",
+        {
+            "text": "Bëhu anëtar",
+            "external_url": "https://example.org/",
+            "page": None,
+            "style": "primary",
+        },
+    )
     assert 'href="https://example.org/"' in html
-    html = render("call_to_action", {"text": "Ballina", "page": org.home_sq.pk,
-                                      "external_url": "", "style": "secondary"})
+    html = render(
+        "call_to_action",
+        {"text": "Ballina", "page": org.home_sq.pk, "external_url": "", "style": "secondary"},
+    )
     assert 'class="button button--secondary"' in html and 'href="/sq/"' in html
 
 
@@ -68,6 +77,10 @@ def test_call_to_action_needs_a_target(db):
     block = CallToActionBlock()
     with pytest.raises(StructBlockValidationError):
         block.clean(block.to_python({"text": "Pa lidhje", "page": None, "external_url": ""}))
+    value = block.clean(
+        block.to_python({"text": "Me lidhje", "page": None, "external_url": "https://example.org/"})
+    )
+    assert value.url() == "https://example.org/"
 
 
 def test_document_link(document):
@@ -83,8 +96,9 @@ def test_embed_falls_back_to_a_link_when_the_provider_fails(db):
     assert "iframe" not in html
 
 
-@pytest.mark.parametrize("error", [EmbedNotFoundException("no"), OSError("network down"),
-                                    ValueError("bad JSON")])
+@pytest.mark.parametrize(
+    "error", [EmbedNotFoundException("no"), OSError("network down"), ValueError("bad JSON")]
+)
 def test_safe_embed_swallows_provider_errors(monkeypatch, error):
     def broken(*args, **kwargs):
         raise error

@@ -9,11 +9,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_python(code, **env):
-    base = {k: v for k, v in os.environ.items() if k not in {
-        "SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "DJANGO_DEBUG",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
     base.update(env)
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -32,9 +47,13 @@ def test_environment_configures_database_cache_and_email(tmp_path):
         "print(s.EMAIL_BACKEND); print(s.ALLOWED_HOSTS); print(s.MEDIA_ROOT)"
     )
     result = run_python(
-        code, SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@127.0.0.1:5432/db",
-        REDIS_URL="redis://127.0.0.1:6379/9", EMAIL_HOST="smtp.example.org",
-        ALLOWED_HOSTS="a.example,b.example", MEDIA_ROOT=str(tmp_path),
+        code,
+        SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://u@127.0.0.1:5432/db",
+        REDIS_URL="redis://127.0.0.1:6379/9",
+        EMAIL_HOST="smtp.example.org",
+        ALLOWED_HOSTS="a.example,b.example",
+        MEDIA_ROOT=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -85,11 +104,19 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "ALLOWED_HOSTS": "voltkosova.org",
         "VAR_DIR": str(tmp_path),
     }
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     base.update(env)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=base, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

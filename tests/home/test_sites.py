@@ -30,9 +30,10 @@ def test_a_page_of_another_site_is_not_reachable(client, make_org):
 def test_search_stays_within_site_and_language(client, make_org):
     a = make_org("org-a.example", default=True)
     b = make_org("org-b.example", "Organizata B", "Organisation B")
-    a.add_page(StandardPage(title="Arsimi cilësor", slug="arsimi", intro="arsimi për të gjithë"),
-               en_fields={"title": "Quality education", "slug": "education",
-                          "intro": "education for all"})
+    a.add_page(
+        StandardPage(title="Arsimi cilësor", slug="arsimi", intro="arsimi për të gjithë"),
+        en_fields={"title": "Quality education", "slug": "education", "intro": "education for all"},
+    )
     b.add_page(StandardPage(title="Arsimi në B", slug="arsimi-b", intro="arsimi"))
 
     sq = client.get("/sq/search/", {"q": "arsimi"}, HTTP_HOST="org-a.example").content.decode()
@@ -44,8 +45,13 @@ def test_search_stays_within_site_and_language(client, make_org):
 
 
 def test_search_survives_odd_input(client, org):
-    for params in ({"q": "x" * 5000}, {"q": "a\x00b"}, {"q": "arsim", "page": "-1"},
-                   {"q": "arsim", "page": "abc"}, {"q": "<script>alert(1)</script>"}):
+    for params in (
+        {"q": "x" * 5000},
+        {"q": "a\x00b"},
+        {"q": "arsim", "page": "-1"},
+        {"q": "arsim", "page": "abc"},
+        {"q": "<script>alert(1)</script>"},
+    ):
         response = client.get("/sq/search/", params, HTTP_HOST=org.hostname)
         assert response.status_code == 200
         assert "<script>alert(1)</script>" not in response.content.decode()
