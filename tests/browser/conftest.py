@@ -33,6 +33,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # Live-server tests need real commits; the data of Wagtail's migrations
+            # (root page, root collection, locales) is restored after each one.
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
 
 @pytest.fixture(scope="session")
@@ -52,12 +55,6 @@ def browser(_playwright):
     browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _live_database(django_db_serialized_rollback):
-    """Browser tests run against live_server, so they need real commits; the data of
-    Wagtail's migrations (root page, locales) is restored after each one."""
 
 
 @pytest.fixture
