@@ -317,3 +317,14 @@ def build_site(spec, report):
 def load(report):
     remove_wagtail_welcome_page()
     return {spec["key"]: build_site(spec, report) for spec in ORGANISATIONS}
+
+
+def finish(sites):
+    """After every app has added its pages: contact last in each menu, in each language."""
+    for entry in sites.values():
+        contact = entry["pages"]["contact"]
+        for page in contact.get_translations(inclusive=True):
+            parent = page.get_parent()
+            last = parent.get_children().last()
+            if last is not None and last.pk != page.pk:
+                page.move(parent, pos="last-child")

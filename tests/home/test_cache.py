@@ -135,3 +135,40 @@ def test_cached_page_with_a_form_gets_each_visitor_a_valid_csrf_token(org, stand
         assert _does_token_match(token, hit.cookies["csrftoken"].value)
     finally:
         StandardPage.serve = original
+
+
+def test_shared_cache_keeps_the_generation_in_the_cache(client, org, monkeypatch):
+    """With Redis (a shared cache) every worker reads the generation from the cache."""
+    from django.core.cache import cache
+
+    from home import cache as page_cache
+
+    monkeypatch.setattr(page_cache, "_cache_is_shared", lambda: True)
+    assert get(client, org, "/sq/")["X-Cache"] == "MISS"
+    assert get(client, org, "/sq/")["X-Cache"] == "HIT"
+    generation = cache.get(page_cache.GENERATION_KEY)
+    assert generation is not None
+    page_cache.invalidate_page_cache()
+    assert cache.get(page_cache.GENERATION_KEY) == generation + 1
+    assert get(client, org, "/sq/")["X-Cache"] == "MISS"
+
+
+def test_file_generation_changes_on_every_invalidation(settings, tmp_path):
+    from home import cache as page_cache
+
+    settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "gen"
+    seen = {page_cache.current_generation()}
+    for _ in range(5):
+        page_cache.invalidate_page_cache()
+        seen.add(page_cache.current_generation())
+    assert len(seen) == 6
+
+
+def test_limit_page_cache_shortens_the_stored_lifetime(rf):
+    from home.cache import limit_page_cache
+
+    request = rf.get("/")
+    limit_page_cache(request, 300)
+    limit_page_cache(request, 30)
+    limit_page_cache(request, 120)
+    assert request.page_cache_max_seconds == 30

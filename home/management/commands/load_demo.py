@@ -25,6 +25,7 @@ class Command(BaseCommand):
         sites = demo_content.load(report)
         for hook in hooks.get_hooks("demo_content"):
             hook(sites, report)
+        demo_content.finish(sites)
         ensure_admin(report)
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
         for line in report.lines:

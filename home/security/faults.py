@@ -1,0 +1,113 @@
+"""Answers for when the database or the disk fails.
+
+``DatabaseFaultMiddleware`` turns an unreachable database (``OperationalError``,
+``InterfaceError``) or a read-only one (PostgreSQL's "cannot execute … in a
+read-only transaction", which Django raises as ``InternalError`` or
+``OperationalError``) into a translated "try again later" page with status 503 and a
+``Retry-After`` header, and logs one line. A full disk (``OSError`` ENOSPC or EDQUOT,
+for instance while an upload is saved) gets status 507 and its own message. Both
+templates need no database.
+
+Anonymous pages already in the page cache are served before any of this (the cache
+sits before the session, the user and the database), so the public site stays up.
+
+``server_error`` replaces the 500 handler: errors raised outside a view (in a
+middleware, such as a session being saved) do not reach ``process_exception``, and
+there it gives the same 503/507 answer, else the ordinary 500 page.
+"""
+
+import errno
+import logging
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
+from django.utils.translation import get_language
+
+logger = logging.getLogger("home.security.faults")
+
+READ_ONLY_SQLSTATE = "25006"  # read_only_sql_transaction
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _is_read_only(exc):
+    cause = exc.__cause__ or exc.__context__
+    if getattr(cause, "sqlstate", None) == READ_ONLY_SQLSTATE:
+        return True
+    if getattr(cause, "pgcode", None) == READ_ONLY_SQLSTATE:
+        return True
+    text = str(exc).lower()
+    return "read-only transaction" in text or "readonly database" in text
+
+
+def is_database_fault(exc):
+    """True for a database that cannot be reached or cannot be written to."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DatabaseError):  # InternalError and the rest: only read-only
+        return _is_read_only(exc)
+    return False
+
+
+def is_disk_full(exc):
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+def _render(request, template_name, status):
+    context = {"LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE}
+    html = loader.get_template(template_name).render(context)
+    response = HttpResponse(html, status=status)
+    response["Retry-After"] = str(getattr(settings, "SECURITY_RETRY_AFTER_SECONDS", 60))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def unavailable_response(request, exc):
+    logger.error(
+        "Database unavailable (%s: %s) for %s %s; answered 503",
+        type(exc).__name__,
+        str(exc).splitlines()[0] if str(exc) else "",
+        request.method,
+        request.path,
+    )
+    return _render(request, "security/unavailable.html", 503)
+
+
+def disk_full_response(request, exc):
+    logger.error("Disk full (%s) for %s %s; answered 507", exc, request.method, request.path)
+    return _render(request, "security/disk_full.html", 507)
+
+
+def fault_response(request, exc):
+    """The answer for ``exc`` if it is a database or disk fault, else None."""
+    if is_database_fault(exc):
+        return unavailable_response(request, exc)
+    if is_disk_full(exc):
+        return disk_full_response(request, exc)
+    return None
+
+
+class DatabaseFaultMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return fault_response(request, exception)
+
+
+def server_error(request):
+    """handler500: a fault outside a view still gets 503/507; anything else the
+    site's own 500 page."""
+    exc = sys.exc_info()[1]
+    if exc is not None:
+        response = fault_response(request, exc)
+        if response is not None:
+            return response
+    from home.views import server_error as site_server_error
+
+    return site_server_error(request)

@@ -1,0 +1,70 @@
+"""Security headers that Django's SecurityMiddleware does not set.
+
+- ``SecurityHeadersMiddleware``: ``Permissions-Policy`` (no camera, microphone,
+  geolocation, payment… for any page) on every response.
+- ``ContentSecurityPolicyMiddleware``: django-csp's middleware with one policy per
+  area of the site: the strict public policy (``CONTENT_SECURITY_POLICY``: no inline
+  or eval'd script), the policy Wagtail's admin can live with under ``/admin/``
+  (``ADMIN_CONTENT_SECURITY_POLICY``: inline scripts and styles, its own origin only)
+  and a policy that runs nothing for uploaded files under ``/media/``
+  (``MEDIA_CONTENT_SECURITY_POLICY``). It sits *outside* the page cache, so a page
+  served from the cache gets its header here, freshly, like any other response.
+- ``CacheSafeNonceMiddleware``: sits *inside* the page cache. A response whose
+  rendering used ``request.csp_nonce`` carries a per-request nonce in its HTML; such
+  a response must never be stored and replayed to another visitor (their header
+  would name another nonce and the script would be blocked), so it is marked as not
+  cacheable. Public templates use no inline script, so in practice no page is
+  affected; the guard keeps it that way if one ever does.
+"""
+
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import lazy
+
+_admin_prefix = lazy(lambda: reverse("wagtailadmin_home"), str)
+
+
+def admin_prefix():
+    return str(_admin_prefix())
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
+
+
+def _directives(setting_name):
+    policy = getattr(settings, setting_name, None) or {}
+    return policy.get("DIRECTIVES") or None
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if report_only or parts.config is not None:
+            return parts  # a view chose its own policy with csp_override
+        path = request.path_info
+        if path.startswith(admin_prefix()):
+            parts.config = _directives("ADMIN_CONTENT_SECURITY_POLICY")
+        elif path.startswith(settings.MEDIA_URL):
+            parts.config = _directives("MEDIA_CONTENT_SECURITY_POLICY")
+        return parts
+
+
+class CacheSafeNonceMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "_csp_nonce", None) and getattr(response, "page_cacheable", False):
+            response.page_cacheable = False
+        return response
