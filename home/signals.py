@@ -1,5 +1,5 @@
 from django.db.models.signals import post_delete, post_save
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .cache import invalidate_page_cache
@@ -9,7 +9,7 @@ page_published.connect(invalidate_page_cache, dispatch_uid="pagecache_published"
 page_unpublished.connect(invalidate_page_cache, dispatch_uid="pagecache_unpublished")
 post_page_move.connect(invalidate_page_cache, dispatch_uid="pagecache_moved")
 
-for model in (Site, OrganisationSettings, OrganisationText):
+for model in (Site, Locale, PageViewRestriction, OrganisationSettings, OrganisationText):
     post_save.connect(
         invalidate_page_cache, sender=model, dispatch_uid=f"pagecache_save_{model.__name__}"
     )

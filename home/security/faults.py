@@ -3,17 +3,19 @@
 ``DatabaseFaultMiddleware`` turns an unreachable database (``OperationalError``,
 ``InterfaceError``) or a read-only one (PostgreSQL's "cannot execute … in a
 read-only transaction", which Django raises as ``InternalError`` or
-``OperationalError``) into a translated "try again later" page with status 503 and a
-``Retry-After`` header, and logs one line. A full disk (``OSError`` ENOSPC or EDQUOT,
-for instance while an upload is saved) gets status 507 and its own message. Both
-templates need no database.
+``OperationalError``) during a form post (any method but GET/HEAD/OPTIONS) into a
+translated "try again later" page with status 503 and a ``Retry-After`` header, and
+logs one line. A full disk (``OSError`` ENOSPC or EDQUOT, for instance while an upload
+is saved) gets status 507 and its own message. Both templates need no database.
 
+Reading a page while the database is down gives the site's own 500 page (it needs no
+database either and says to try again in a few minutes), with ``Retry-After``.
 Anonymous pages already in the page cache are served before any of this (the cache
 sits before the session, the user and the database), so the public site stays up.
 
 ``server_error`` replaces the 500 handler: errors raised outside a view (in a
 middleware, such as a session being saved) do not reach ``process_exception``, and
-there it gives the same 503/507 answer, else the ordinary 500 page.
+there it gives the same answers.
 """
 
 import errno
@@ -80,9 +82,13 @@ def disk_full_response(request, exc):
     return _render(request, "security/disk_full.html", 507)
 
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
 def fault_response(request, exc):
-    """The answer for ``exc`` if it is a database or disk fault, else None."""
-    if is_database_fault(exc):
+    """The answer for ``exc`` if it is a database fault during a form post or a
+    full disk, else None (the 500 handler answers)."""
+    if is_database_fault(exc) and request.method not in SAFE_METHODS:
         return unavailable_response(request, exc)
     if is_disk_full(exc):
         return disk_full_response(request, exc)
@@ -102,7 +108,7 @@ class DatabaseFaultMiddleware:
 
 def server_error(request):
     """handler500: a fault outside a view still gets 503/507; anything else the
-    site's own 500 page."""
+    site's own 500 page (with Retry-After when the database is the cause)."""
     exc = sys.exc_info()[1]
     if exc is not None:
         response = fault_response(request, exc)
@@ -110,4 +116,7 @@ def server_error(request):
             return response
     from home.views import server_error as site_server_error
 
-    return site_server_error(request)
+    response = site_server_error(request)
+    if exc is not None and is_database_fault(exc):
+        response["Retry-After"] = str(getattr(settings, "SECURITY_RETRY_AFTER_SECONDS", 60))
+    return response

@@ -19,14 +19,15 @@
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.urls import reverse
-from django.utils.functional import lazy
-
-_admin_prefix = lazy(lambda: reverse("wagtailadmin_home"), str)
+from django.urls import NoReverseMatch, reverse
 
 
 def admin_prefix():
-    return str(_admin_prefix())
+    """Where Wagtail's admin lives (``/admin/``)."""
+    try:
+        return reverse("wagtailadmin_home")
+    except NoReverseMatch:  # a URLconf without the admin
+        return "/admin/"
 
 
 class SecurityHeadersMiddleware:

@@ -1,0 +1,217 @@
+"""What every page shows around its content: the organisation, its menu, the
+language switcher and hreflang alternates.
+
+Computed once per request, in a handful of queries, and the parts that do not
+depend on the page (organisation, menu, home page in each language, privacy page)
+are kept in the cache under the page-cache generation, so publishing a page or
+changing the settings refreshes them at once.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import get_language
+from wagtail.models import Locale, Page, PageViewRestriction, Site
+
+from .cache import current_generation
+from .models import OrganisationSettings, OrganisationText
+
+FRAME_CACHE_SECONDS = 600
+PAGE_FIELDS = ("id", "path", "depth", "url_path", "locale_id", "translation_key", "title", "slug")
+
+
+def locale_codes():
+    """{locale id: language code}, kept per generation (locales almost never change)."""
+    key = f"frame:locales:{current_generation()}"
+    codes = cache.get(key)
+    if codes is None:
+        codes = dict(Locale.objects.values_list("id", "language_code"))
+        cache.set(key, codes, FRAME_CACHE_SECONDS)
+    return codes
+
+
+def _restricted_paths():
+    return tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
+
+
+def _is_public(page_path, restricted):
+    return not any(page_path.startswith(path) for path in restricted)
+
+
+@dataclass
+class SiteFrame:
+    """The page-independent part of the frame, for one site and language (cached)."""
+
+    org_settings: object = None
+    org_text: object = None
+    name: str = ""
+    home: dict = field(default_factory=dict)  # {"id", "path", "url"} in this language
+    home_urls: dict = field(default_factory=dict)  # {language: url of the home page}
+    menu: list = field(default_factory=list)  # [{"title", "url", "path"}]
+    privacy_url: str = ""
+    restricted: tuple = ()
+
+
+def _build_site_frame(request, site, language):
+    codes = locale_codes()
+    restricted = _restricted_paths()
+    frame = SiteFrame(restricted=restricted)
+
+    texts = list(
+        OrganisationText.objects.filter(settings__site_id=site.id).select_related(
+            "settings", "settings__logo"
+        )
+    )
+    if texts:
+        frame.org_settings = texts[0].settings
+        by_language = {codes.get(t.locale_id): t for t in texts}
+        frame.org_text = (
+            by_language.get(language) or by_language.get(settings.LANGUAGE_CODE) or texts[0]
+        )
+    else:
+        frame.org_settings = (
+            OrganisationSettings.objects.filter(site=site).select_related("logo").first()
+        )
+    frame.name = frame.org_text.name if frame.org_text else (site.site_name or "")
+
+    # The home page and the privacy page in every language, in one query.
+    privacy_id = frame.org_settings.privacy_page_id if frame.org_settings else None
+    keys = Page.objects.filter(pk__in=[site.root_page_id, privacy_id]).values("translation_key")
+    pages = list(Page.objects.filter(translation_key__in=keys, live=True).only(*PAGE_FIELDS))
+    root_key = next((p.translation_key for p in pages if p.pk == site.root_page_id), None)
+    homes = {codes.get(p.locale_id): p for p in pages if p.translation_key == root_key}
+    privacy = {
+        codes.get(p.locale_id): p
+        for p in pages
+        if p.translation_key != root_key and _is_public(p.path, restricted)
+    }
+    for code, page in homes.items():
+        frame.home_urls[code] = page.get_url(request)
+    home = homes.get(language) or homes.get(settings.LANGUAGE_CODE)
+    if home is not None:
+        frame.home = {"id": home.pk, "path": home.path, "url": home.get_url(request)}
+        children = (
+            Page.objects.filter(
+                path__startswith=home.path, depth=home.depth + 1, live=True, show_in_menus=True
+            )
+            .only(*PAGE_FIELDS)
+            .order_by("path")
+        )
+        frame.menu = [
+            {"title": child.title, "url": child.get_url(request), "path": child.path}
+            for child in children
+            if _is_public(child.path, restricted)
+        ]
+    privacy_page = privacy.get(language) or privacy.get(settings.LANGUAGE_CODE)
+    if privacy_page is not None:
+        frame.privacy_url = privacy_page.get_url(request)
+    return frame
+
+
+class Frame:
+    """Everything of the frame for one request; use ``Frame.for_request(request)``."""
+
+    def __init__(self, request):
+        self.request = request
+        self.language = get_language()
+        self.site = Site.find_for_request(request) if request is not None else None
+        if self.site is None:
+            self.site = Site.objects.filter(is_default_site=True).first()
+        self._site_frame = None
+        self._translations = {}
+
+    @classmethod
+    def for_request(cls, request):
+        frame = getattr(request, "_civic_frame", None)
+        if frame is None or frame.language != get_language():
+            frame = cls(request)
+            if request is not None:
+                request._civic_frame = frame
+        return frame
+
+    @property
+    def site_frame(self):
+        if self._site_frame is None:
+            if self.site is None:
+                self._site_frame = SiteFrame(name=settings.WAGTAIL_SITE_NAME)
+            else:
+                host = self.request.get_host() if self.request is not None else ""
+                key = (
+                    f"frame:site:{current_generation()}:{self.site.pk}:{self.language}:"
+                    f"{self.request.scheme if self.request else ''}:{host}"
+                )
+                self._site_frame = cache.get(key)
+                if self._site_frame is None:
+                    self._site_frame = _build_site_frame(self.request, self.site, self.language)
+                    cache.set(key, self._site_frame, FRAME_CACHE_SECONDS)
+        return self._site_frame
+
+    def translations(self, page):
+        """{language: live, public translation of ``page``} (itself included)."""
+        if page is None or not getattr(page, "pk", None):
+            return {}
+        if page.translation_key not in self._translations:
+            codes = locale_codes()
+            restricted = self.site_frame.restricted
+            pages = Page.objects.filter(translation_key=page.translation_key, live=True).only(
+                *PAGE_FIELDS
+            )
+            self._translations[page.translation_key] = {
+                codes.get(p.locale_id): p for p in pages if _is_public(p.path, restricted)
+            }
+        return self._translations[page.translation_key]
+
+    def organisation(self):
+        sf = self.site_frame
+        org_settings = sf.org_settings
+        return {
+            "settings": org_settings,
+            "text": sf.org_text,
+            "name": sf.name,
+            "privacy_url": sf.privacy_url,
+            "social_links": org_settings.social_links() if org_settings else [],
+        }
+
+    def menu(self, current=None):
+        current_path = getattr(current, "path", "") or ""
+        return [
+            {**item, "active": bool(current_path) and current_path.startswith(item["path"])}
+            for item in self.site_frame.menu
+        ]
+
+    def language_links(self, page=None):
+        translations = self.translations(page)
+        links = []
+        for code, name in settings.LANGUAGES:
+            if code in translations:
+                url = translations[code].get_url(self.request)
+            else:
+                url = self.site_frame.home_urls.get(code) or f"/{code}/"
+            links.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "url": url,
+                    "current": code == self.language,
+                    "is_translation": code in translations,
+                }
+            )
+        return links
+
+    def hreflang_links(self, page):
+        translations = self.translations(page)
+        links = [
+            {"hreflang": code, "url": translations[code].get_full_url(self.request)}
+            for code, _name in settings.LANGUAGES
+            if code in translations
+        ]
+        if links:
+            default = translations.get(settings.LANGUAGE_CODE) or page
+            links.append({"hreflang": "x-default", "url": default.get_full_url(self.request)})
+        return links
+
+
+def page_language(page):
+    """The language code of a page's locale, without a query."""
+    return locale_codes().get(getattr(page, "locale_id", None), "")
