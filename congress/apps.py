@@ -6,3 +6,13 @@ class CongressConfig(AppConfig):
     name = "congress"
     verbose_name = _("Congress")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from wagtail.permissions import register_permission_policy
+
+        from . import signals
+        from .models import Outcome
+        from .permissions import OutcomePermissionPolicy
+
+        signals.connect()
+        register_permission_policy(Outcome, OutcomePermissionPolicy(Outcome))

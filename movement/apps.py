@@ -6,3 +6,8 @@ class MovementConfig(AppConfig):
     name = "movement"
     verbose_name = _("Movement")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

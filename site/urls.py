@@ -19,22 +19,21 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 else:
-    from django.views.static import serve as serve_static
+    from home.security.media import serve_media
 
     # Media on local disk; production with object storage serves it from there.
-    urlpatterns += [
-        path(
-            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
-            serve_static,
-            {"document_root": settings.MEDIA_ROOT},
-        )
-    ]
+    # Documents are not served from here: only through Wagtail's /documents/ view,
+    # which checks collection privacy and sends them as attachments (docs/security.md).
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media)]
 
 urlpatterns += i18n_patterns(
     path("search/", home_views.search, name="search"),
+    # Movement: open-data files of campaign pages (…/data.json, …/data/demands.csv)
+    path("", include("movement.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
 
 handler404 = "home.views.page_not_found"
-handler500 = "home.views.server_error"
+# A fault of the database or the disk outside a view still gets its 503/507 page.
+handler500 = "home.security.faults.server_error"

@@ -1,0 +1,230 @@
+"""Open data of a campaign: demands, progress history, pledges and the signature
+count, as JSON and CSV at stable URLs under the campaign page.
+
+Column names and keys are English and never change with the language; the texts
+are in the page's language. Every file is licensed CC BY 4.0, said in the JSON
+itself and in a ``Link: rel="license"`` header on every response. CSV cells that
+a spreadsheet would run as a formula are neutralised.
+"""
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+LICENSE_NAME = "CC BY 4.0"
+LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value):
+    """A CSV cell that spreadsheet programs will not evaluate as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def number(value):
+    if value is None:
+        return None
+    value = Decimal(value)
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def _full(request, url):
+    return request.build_absolute_uri(url) if url else ""
+
+
+def _license_headers(response, filename):
+    response["Link"] = f'<{LICENSE_URL}>; rel="license"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Content-License"] = LICENSE_NAME
+    # The same for every visitor: the page cache may keep it like the page itself.
+    response.page_cacheable = True
+    return response
+
+
+def demand_rows(page, request, progress):
+    rows = []
+    for position, item in enumerate(progress, start=1):
+        demand = item.demand
+        rows.append(
+            {
+                "id": str(demand.translation_key),
+                "position": position,
+                "title": demand.title,
+                "explanation": demand.explanation,
+                "indicator": demand.indicator,
+                "unit": demand.unit,
+                "baseline_value": number(demand.baseline_value),
+                "baseline_date": _date(demand.baseline_date),
+                "target_value": number(demand.target_value),
+                "deadline": _date(demand.deadline),
+                "deadline_passed": item.deadline_passed,
+                "status": item.status,
+                "status_label": str(item.status_label),
+                "latest_value": number(item.latest_value),
+                "progress_percent": item.percent,
+                "source_url": demand.source_url,
+            }
+        )
+    return rows
+
+
+def progress_rows(page, request, progress):
+    rows = []
+    for item in progress:
+        for update in item.updates:
+            document = update.evidence_document
+            rows.append(
+                {
+                    "demand_id": str(item.demand.translation_key),
+                    "demand": item.demand.title,
+                    "date": _date(update.date),
+                    "status": update.status,
+                    "status_label": str(update.status_label),
+                    "value": number(update.value),
+                    "evidence_url": update.evidence_url,
+                    "evidence_document_url": _full(request, document.url) if document else "",
+                    "note": update.note,
+                }
+            )
+    return rows
+
+
+def pledge_rows(page, request, pledges):
+    return [
+        {
+            "name": pledge.name,
+            "party": pledge.party,
+            "municipality": pledge.municipality,
+            "municipality_name": pledge.municipality_name,
+            "signed_on": _date(pledge.signed_on),
+            "elected": pledge.elected,
+            "pledge_document_url": _full(request, pledge.document.url) if pledge.document else "",
+        }
+        for pledge in pledges
+    ]
+
+
+def campaign_json_response(page, request):
+    progress = page.get_demand_progress()
+    demands = demand_rows(page, request, progress)
+    history = progress_rows(page, request, progress)
+    for demand in demands:
+        demand["progress"] = [row for row in history if row["demand_id"] == demand["id"]]
+    urls = page.open_data_urls(request)
+    data = {
+        "license": {"name": LICENSE_NAME, "url": LICENSE_URL},
+        "attribution": page.get_site().site_name if page.get_site() else "",
+        "source": page.get_full_url(request),
+        "language": page.locale.language_code,
+        "generated_at": timezone.now().replace(microsecond=0).isoformat(),
+        "campaign": {
+            "title": page.title,
+            "hashtags": page.hashtags.split(),
+            "explainer": page.intro,
+            "non_partisan": page.non_partisan,
+            "start_date": _date(page.start_date),
+            "election_date": _date(page.election_date),
+            "end_date": _date(page.end_date),
+        },
+        "signature_count": page.signature_total(),
+        "demands": demands,
+        "pledges": pledge_rows(page, request, page.get_pledges()),
+        "files": {name: _full(request, url) for name, url in urls.items()},
+    }
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    return _license_headers(response, f"{page.slug}.json")
+
+
+def csv_response(rows, columns, filename):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(row.get(column)) for column in columns])
+    # A byte-order mark so that spreadsheet programs read ë and ç correctly.
+    response = HttpResponse(
+        "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8; header=present"
+    )
+    return _license_headers(response, filename)
+
+
+DEMAND_COLUMNS = [
+    "id",
+    "position",
+    "title",
+    "explanation",
+    "indicator",
+    "unit",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "deadline",
+    "deadline_passed",
+    "status",
+    "status_label",
+    "latest_value",
+    "progress_percent",
+    "source_url",
+    "signature_count",
+]
+PROGRESS_COLUMNS = [
+    "demand_id",
+    "demand",
+    "date",
+    "status",
+    "status_label",
+    "value",
+    "evidence_url",
+    "evidence_document_url",
+    "note",
+]
+PLEDGE_COLUMNS = [
+    "name",
+    "party",
+    "municipality",
+    "municipality_name",
+    "signed_on",
+    "elected",
+    "pledge_document_url",
+]
+
+
+def demands_csv_response(page, request):
+    rows = demand_rows(page, request, page.get_demand_progress())
+    signatures = page.signature_total()
+    for row in rows:
+        row["signature_count"] = signatures
+    return csv_response(rows, DEMAND_COLUMNS, f"{page.slug}-demands.csv")
+
+
+def progress_csv_response(page, request):
+    rows = progress_rows(page, request, page.get_demand_progress())
+    return csv_response(rows, PROGRESS_COLUMNS, f"{page.slug}-progress.csv")
+
+
+def pledges_csv_response(page, request):
+    rows = pledge_rows(page, request, page.get_pledges())
+    return csv_response(rows, PLEDGE_COLUMNS, f"{page.slug}-pledges.csv")

@@ -1,0 +1,47 @@
+"""A visitor reads the campaign in both languages, signs the statement without any
+JavaScript help, confirms by the emailed link and sees the count move."""
+
+import re
+from urllib.parse import urlsplit
+
+from django.core import mail
+
+from tests.movement.conftest import make_campaign
+
+
+def test_read_sign_confirm_and_see_the_count(tab, live_server, org, settings):
+    settings.MEMBERSHIP_MIN_FORM_SECONDS = 0
+    page, page_en = make_campaign(org)
+    mail.outbox.clear()
+
+    tab.goto(f"{live_server.url}{page.url}")
+    assert tab.locator("html").get_attribute("lang") == "sq"
+    assert tab.get_by_role("heading", level=1).inner_text() == "Vota ime ka peshë"
+    assert tab.get_by_role("heading", name="Kërkesat tona").is_visible()
+    assert tab.locator("#demand-1 h3").inner_text().endswith("Kërkesa 1")
+
+    tab.locator(".language-switcher").get_by_role("link", name="English").click()
+    tab.wait_for_url(f"**{page_en.url}")
+    assert tab.locator("html").get_attribute("lang") == "en"
+    assert tab.get_by_role("heading", level=1).inner_text() == "My vote counts"
+    assert tab.get_by_role("heading", name="Our demands").is_visible()
+    counter = tab.locator(".statement__counter")
+    assert "Our goal: 100 signatures." in counter.inner_text()
+
+    tab.fill('[name="statement-given_name"]', "Arta")
+    tab.fill('[name="statement-family_name"]', "Shembulli")
+    tab.select_option('[name="statement-municipality"]', "prizren")
+    tab.fill('[name="statement-email"]', "arta@example.org")
+    tab.check('[name="statement-consent"]')
+    tab.get_by_role("button", name="Sign").click()
+    tab.locator("#statement-thank-you").wait_for()
+
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
+    parts = urlsplit(link)
+    tab.goto(f"{live_server.url}{parts.path}?{parts.query}")
+    tab.goto(f"{live_server.url}{page_en.url}")
+    assert "1 signature" in tab.locator(".statement__counter").inner_text()
+    # The Albanian page counts the same signature (its wording is the membership app's).
+    tab.goto(f"{live_server.url}{page.url}")
+    assert re.match(r"\s*1\b", tab.locator(".statement__counter").inner_text())
