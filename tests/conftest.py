@@ -7,6 +7,41 @@ from wagtail.models import Locale, Page, Site
 from home.models import HomePage, OrganisationSettings, OrganisationText, StandardPage
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests that commit (live server, threads, transaction=True) flush the database
+    afterwards; with serialized rollback the data of Wagtail's migrations (root page,
+    root collection, locales) comes back, so the tests after them still find it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ()))
+        )
+        if transactional:
+            kwargs = dict(marker.kwargs) if marker else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the serialized test data reachable from every connection object.
+
+    Playwright's sync API runs an event loop in the test thread, and Django's
+    connection handler then hands out a new connection object, one without the
+    serialized data that serialized rollback restores. Keeping that data on the
+    connection class makes it reachable from whichever object is in use.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+    return django_db_setup
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache(settings, tmp_path):
     # Every test gets its own page-cache generation file and an empty cache.
