@@ -58,6 +58,7 @@ lint: install ## ruff, Django's checks and a check for missing migrations
 
 .PHONY: bench
 bench: install messages ## Load-test the production setup and print figures
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -qq && apt-get install -y -qq wrk; } || echo "Could not install wrk with apt-get"
 	$(PY) tests/load/bench.py
 
 .PHONY: browser

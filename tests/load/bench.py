@@ -1,0 +1,1134 @@
+"""``make bench``: load-test the production setup of the site and print figures.
+
+Starts the site the way production does (gunicorn with ``site/gunicorn.conf.py``,
+2 workers, DEBUG off, a SECRET_KEY made for the run, whitenoise over freshly
+collected static files, demo content in a fresh database) on a free loopback port,
+and drives it from a second process with ``wrk``. See docs/performance.md.
+
+Environment (all optional):
+  BENCH_DURATION=5      seconds of measurement per target (at most 30 with the warm-up)
+  BENCH_WARMUP=1        seconds of warm-up per target, not measured
+  BENCH_CONNECTIONS=4   wrk connections;  BENCH_THREADS=1  wrk threads
+  BENCH_WORKERS=2       gunicorn workers (WEB_CONCURRENCY)
+  BENCH_COLD=1          also a pass with the page cache off (PAGE_CACHE_SECONDS=0)
+  BENCH_ONLY=home,news  only the targets whose key contains one of these words
+  BENCH_JSON=var/bench/latest.json   where the JSON report goes
+  BENCH_SEARCH_QUERY=Kosova          the search target's query
+  BENCH_KEEP=1          keep the temporary folder (database, logs) for a look afterwards
+  DATABASE_URL=postgres://...  run on PostgreSQL: a fresh database BENCH_PG_DATABASE
+                        (civic_bench) is created on that server and dropped afterwards
+  REDIS_URL=redis://127.0.0.1:6379/6  share the cache in Redis (keys under a prefix
+                        made for the run, removed afterwards)
+"""
+
+import contextlib
+import datetime
+import gzip
+import http.client
+import json
+import os
+import platform
+import runpy
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import zlib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.load import benchlib as bl  # noqa: E402
+
+LOOPBACK = "127.0.0.1"
+DEMO_HOSTS = ["voltkosova.localhost", "kosovowewant.localhost", "myvotecounts.localhost"]
+MAX_TARGET_SECONDS = 30
+KB = 1000  # page-weight budgets are counted in kilobytes of 1000 bytes (the strict reading)
+WEIGHT_BUDGET_TEXT = 50 * KB
+WEIGHT_BUDGET_TOTAL = 300 * KB
+FONT_BUDGET = 50 * KB
+TARGET_CACHED_RATIO = 0.70
+TARGET_COLD_QUERIES = 15
+WAGTAIL_DEMO_RPS = 40  # Wagtail's own demo home page, as issue 6 measured it
+TARGET_COLD_RPS = 5 * WAGTAIL_DEMO_RPS
+TARGET_SIGNUPS_PER_SECOND = 100
+
+
+class BenchError(Exception):
+    """A failure that ends the run with a message (and exit code 1)."""
+
+
+def log(message=""):
+    print(message, flush=True)
+
+
+def env_number(name, default, low, high, kind=float):
+    raw = os.environ.get(name, "")
+    try:
+        value = kind(float(raw)) if raw.strip() else default
+    except ValueError as error:
+        raise BenchError(f"{name}={raw!r} is not a number") from error
+    return max(low, min(high, value))
+
+
+class Config:
+    def __init__(self):
+        # wrk takes whole seconds
+        self.duration = env_number("BENCH_DURATION", 5, 1, MAX_TARGET_SECONDS, int)
+        self.warmup = env_number("BENCH_WARMUP", 1, 0, 10, int)
+        self.warmup = max(0, min(self.warmup, MAX_TARGET_SECONDS - self.duration))
+        self.threads = env_number("BENCH_THREADS", 1, 1, 8, int)
+        self.connections = max(self.threads, env_number("BENCH_CONNECTIONS", 4, 1, 256, int))
+        self.workers = env_number("BENCH_WORKERS", 2, 1, 16, int)
+        self.cold = os.environ.get("BENCH_COLD", "1").strip().lower() not in {"0", "no", "off"}
+        self.only = [w.strip() for w in os.environ.get("BENCH_ONLY", "").split(",") if w.strip()]
+        self.json_path = Path(os.environ.get("BENCH_JSON") or REPO / "var/bench/latest.json")
+        self.keep = os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "yes", "true"}
+        self.viewport = env_number("BENCH_VIEWPORT", 360, 200, 2000, int)
+        # seconds between showing a form and sending it (forms ignore faster ones)
+        self.form_wait = env_number(
+            "BENCH_FORM_WAIT", env_number("MEMBERSHIP_MIN_FORM_SECONDS", 3, 0, 60) + 1, 0, 60
+        )
+        self.max_requests = os.environ.get("BENCH_MAX_REQUESTS", "").strip()
+        self.pg_database = os.environ.get("BENCH_PG_DATABASE", "civic_bench")
+        self.database_url = os.environ.get("DATABASE_URL", "").strip()
+        self.redis_url = os.environ.get("REDIS_URL", "").strip()
+
+    def wanted(self, key):
+        return key == "trivial" or not self.only or any(word in key for word in self.only)
+
+    def as_dict(self):
+        return {
+            "duration_s": self.duration,
+            "warmup_s": self.warmup,
+            "threads": self.threads,
+            "connections": self.connections,
+            "workers": self.workers,
+            "cold_pass": self.cold,
+            "only": self.only,
+            "viewport_px": self.viewport,
+            "form_wait_s": self.form_wait,
+            "gunicorn_max_requests_override": self.max_requests or None,
+        }
+
+
+# --- the machine -------------------------------------------------------------------
+
+
+def machine_info():
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = round(int(line.split()[1]) / 1024 / 1024, 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = {"python": platform.python_version()}
+    for module in ("django", "wagtail", "gunicorn", "whitenoise"):
+        with contextlib.suppress(Exception):
+            versions[module] = __import__(module).__version__
+    wrk = shutil.which("wrk")
+    if wrk:
+        with contextlib.suppress(Exception):
+            out = subprocess.run([wrk, "-v"], capture_output=True, text=True, timeout=5)
+            versions["wrk"] = (out.stdout or out.stderr).split()[1]
+    return {
+        "nproc": cores,
+        "cpu_model": cpu,
+        "memory_gib": memory,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "kernel": platform.release(),
+        "versions": versions,
+    }
+
+
+# --- HTTP on loopback ----------------------------------------------------------------
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # list of (name lower-case, value)
+        self.body = body  # as sent on the wire (still compressed)
+
+    def header(self, name, default=None):
+        for key, value in self.headers:
+            if key == name.lower():
+                return value
+        return default
+
+    def cookies(self):
+        jar = {}
+        for key, value in self.headers:
+            if key == "set-cookie":
+                name, _, rest = value.partition("=")
+                jar[name.strip()] = rest.split(";", 1)[0]
+        return jar
+
+    def text(self):
+        encoding = (self.header("content-encoding") or "").lower()
+        body = self.body
+        if encoding == "gzip":
+            body = gzip.decompress(body)
+        elif encoding == "deflate":
+            body = zlib.decompress(body)
+        elif encoding == "br":
+            import brotli  # only if the server sent brotli, which needs it installed
+
+            body = brotli.decompress(body)
+        return body.decode("utf-8", "replace")
+
+
+def fetch(port, host, path, method="GET", headers=None, body=None, timeout=30):
+    """One request to the server under test: always 127.0.0.1, ``host`` as Host."""
+    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+    try:
+        all_headers = {"Host": host, "User-Agent": "civic-bench"}
+        all_headers.update(headers or {})
+        connection.request(method, path, body=body, headers=all_headers)
+        response = connection.getresponse()
+        payload = response.read()
+        headers_list = [(k.lower(), v) for k, v in response.getheaders()]
+        return Response(response.status, headers_list, payload)
+    finally:
+        connection.close()
+
+
+def gunicorn_settings():
+    """What site/gunicorn.conf.py sets in this environment (for the report)."""
+    names = ("threads", "timeout", "keepalive", "max_requests", "max_requests_jitter")
+    with contextlib.suppress(Exception):
+        values = runpy.run_path(str(REPO / "site/gunicorn.conf.py"))
+        return {name: values.get(name) for name in names}
+    return {}
+
+
+def gunicorn_has_setting(name):
+    try:
+        from gunicorn.config import KNOWN_SETTINGS
+    except ImportError:
+        return False
+    return any(setting.name == name for setting in KNOWN_SETTINGS)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+# --- the bench -----------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, config):
+        self.config = config
+        self.run_id = secrets.token_hex(3)
+        self.tmp = Path(tempfile.mkdtemp(prefix="civic-bench-"))
+        self.server = None
+        self.server_log = None
+        self.port = None
+        self.wrk = None
+        self.pg_admin_url = None
+        self.redis_prefix = f"civic-bench-{self.run_id}"
+        self.notes = []
+        self.env = None
+        self.report = {"run_id": self.run_id}
+
+    # environment and database ----------------------------------------------------------
+
+    def base_env(self):
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DJANGO_", "BENCH_"))
+            and key not in {"DATABASE_URL", "REDIS_URL"}
+        }
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "tests.load.settings",
+                "DJANGO_DEBUG": "0",
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "ALLOWED_HOSTS": f"{LOOPBACK},localhost,.localhost",
+                # plain HTTP on loopback: no redirect to HTTPS, cookies without Secure
+                "SECURE_SSL_REDIRECT": "0",
+                "SESSION_COOKIE_SECURE": "0",
+                "CSRF_COOKIE_SECURE": "0",
+                "SECURE_HSTS_SECONDS": "0",
+                "VAR_DIR": str(self.tmp),
+                "STATIC_ROOT": str(self.tmp / "static"),
+                "MEDIA_ROOT": str(self.tmp / "media"),
+                "CACHE_KEY_PREFIX": self.redis_prefix,
+                # The bench stands where a reverse proxy would: every sign-up comes
+                # with its own client address in X-Forwarded-For, so the per-address
+                # rate limit of the forms counts visitors, not the load generator.
+                "MEMBERSHIP_TRUSTED_PROXIES": "1",
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")])
+                ),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if self.config.redis_url:
+            env["REDIS_URL"] = self.config.redis_url
+        if self.config.max_requests:
+            env["GUNICORN_MAX_REQUESTS"] = self.config.max_requests
+        return env
+
+    def prepare_database(self, env):
+        url = self.config.database_url
+        if not url:
+            return "sqlite (temporary file)"
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme.startswith("sqlite"):
+            self.notes.append("DATABASE_URL is SQLite: the run uses a fresh temporary SQLite file")
+            return "sqlite (temporary file)"
+        if not parsed.scheme.startswith(("postgres", "postgis")):
+            raise BenchError(f"DATABASE_URL scheme {parsed.scheme!r}: only PostgreSQL or SQLite")
+        import psycopg
+        from psycopg import sql
+
+        name = self.config.pg_database
+        given_db = parsed.path.lstrip("/") or "postgres"
+        admin_db = "postgres" if given_db == name else given_db
+        self.pg_admin_url = urllib.parse.urlunsplit(parsed._replace(path=f"/{admin_db}"))
+        scheme = "postgresql" if parsed.scheme in {"postgres", "postgresql"} else parsed.scheme
+        admin_conninfo = urllib.parse.urlunsplit(
+            parsed._replace(scheme=scheme, path=f"/{admin_db}")
+        )
+        self.pg_admin_url = admin_conninfo
+        with psycopg.connect(admin_conninfo, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            version = connection.execute("SHOW server_version").fetchone()[0]
+        env["DATABASE_URL"] = urllib.parse.urlunsplit(parsed._replace(path=f"/{name}"))
+        return f"postgresql {version} (fresh database {name})"
+
+    def drop_database(self):
+        if not self.pg_admin_url:
+            return
+        import psycopg
+        from psycopg import sql
+
+        with contextlib.suppress(Exception):
+            with psycopg.connect(self.pg_admin_url, autocommit=True) as connection:
+                connection.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                        sql.Identifier(self.config.pg_database)
+                    )
+                )
+        self.pg_admin_url = None
+
+    def clear_redis(self):
+        if not self.config.redis_url:
+            return
+        with contextlib.suppress(Exception):
+            import redis
+
+            client = redis.Redis.from_url(self.config.redis_url)
+            keys = list(client.scan_iter(match=f"{self.redis_prefix}:*", count=1000))
+            for start in range(0, len(keys), 500):
+                client.delete(*keys[start : start + 500])
+
+    def manage(self, *args, title):
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-25:])
+            raise BenchError(f"{title} failed:\n{tail}")
+        log(f"  {title}: {time.monotonic() - started:.1f} s")
+        return result.stdout
+
+    def probe(self, *args):
+        result = subprocess.run(
+            [sys.executable, str(REPO / "tests/load/probe.py"), *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-25:])
+            raise BenchError(f"probe {args[0]} failed:\n{tail}")
+        return result.stdout
+
+    # the server --------------------------------------------------------------------------
+
+    def start_server(self, label, extra_env=None):
+        self.port = free_port()
+        env = dict(self.env)
+        env.update(extra_env or {})
+        env["GUNICORN_BIND"] = f"{LOOPBACK}:{self.port}"
+        env["WEB_CONCURRENCY"] = str(self.config.workers)
+        assert env["GUNICORN_BIND"].startswith(f"{LOOPBACK}:")
+        self.server_log = self.tmp / f"gunicorn-{label}.log"
+        command = [sys.executable, "-m", "gunicorn", "-c", "site/gunicorn.conf.py"]
+        if gunicorn_has_setting("control_socket"):
+            # gunicorn >= 24 opens a control socket at a fixed path in ~/.gunicorn;
+            # a run of its own keeps it away from any other gunicorn on the machine
+            command += ["--control-socket", str(self.tmp / f"gunicorn-{label}.ctl")]
+        command.append("config.wsgi")
+        with open(self.server_log, "wb") as output:
+            self.server = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stopped as a whole
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise BenchError(f"gunicorn exited at start:\n{self.log_tail()}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if fetch(self.port, LOOPBACK, "/__bench/trivial/", timeout=5).status == 200:
+                    # every worker must have booted before the first measurement
+                    time.sleep(1.0)
+                    return
+            time.sleep(0.3)
+        raise BenchError(f"gunicorn did not answer within 60 s:\n{self.log_tail()}")
+
+    def log_tail(self, lines=30):
+        with contextlib.suppress(OSError):
+            text = self.server_log.read_text(errors="replace")
+            interesting = [line for line in text.splitlines() if '"GET ' not in line]
+            return "\n".join(interesting[-lines:])
+        return ""
+
+    def stop_server(self):
+        server, self.server = self.server, None
+        if server is None:
+            return
+        pgid = server.pid
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        # the workers too, whatever happened to the master
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=5)
+
+    def log_mark(self):
+        with contextlib.suppress(OSError):
+            return self.server_log.stat().st_size
+        return 0
+
+    def restarts_since(self, mark):
+        """Workers that reached max_requests and restarted since ``mark``."""
+        with contextlib.suppress(OSError), open(self.server_log, "rb") as handle:
+            handle.seek(mark)
+            return handle.read().count(b"Autorestarting worker")
+        return 0
+
+    def server_errors(self):
+        """Worker timeouts, tracebacks and restarts in the server log."""
+        with contextlib.suppress(OSError):
+            text = self.server_log.read_text(errors="replace")
+            return {
+                "tracebacks": text.count("Traceback (most recent call last)"),
+                "worker_timeouts": text.count("WORKER TIMEOUT"),
+                "worker_boots": text.count("Booting worker"),
+                "status_5xx": sum(
+                    1 for line in text.splitlines() if '" 50' in line and "HTTP/1" in line
+                ),
+            }
+        return {}
+
+    # wrk ---------------------------------------------------------------------------------
+
+    def run_wrk(self, host, path, seconds, script, headers=None):
+        script_path = self.tmp / f"wrk-{secrets.token_hex(4)}.lua"
+        script_path.write_text(script)
+        command = [
+            "wrk",
+            "-t",
+            str(self.config.threads),
+            "-c",
+            str(self.config.connections),
+            "-d",
+            f"{int(seconds)}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script_path),
+            "-H",
+            f"Host: {host}",
+            "-H",
+            "Accept-Encoding: gzip, br",
+        ]
+        for name, value in (headers or {}).items():
+            command += ["-H", f"{name}: {value}"]
+        command.append(f"http://{LOOPBACK}:{self.port}{path}")
+        self.wrk = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            output, _ = self.wrk.communicate(timeout=seconds + 30)
+        finally:
+            if self.wrk.poll() is None:
+                self.wrk.kill()
+                self.wrk.wait()
+            self.wrk = None
+        summary = bl.parse_wrk_json(output)
+        if summary is None:
+            text = bl.parse_wrk_text(output)
+            if "requests_per_second" not in text:
+                raise BenchError(f"wrk gave no figures:\n{output[-2000:]}")
+            latency = text.get("latency_s", {})
+            return {
+                "requests": text.get("requests", 0),
+                "requests_per_second": text["requests_per_second"],
+                "p50_ms": round(latency.get("p50", 0) * 1000, 2),
+                "p99_ms": round(latency.get("p99", 0) * 1000, 2),
+                "non_2xx_3xx": text.get("non_2xx_3xx", 0),
+                "socket_errors": sum(text.get("socket_errors", {}).values()),
+            }
+        return bl.summarise_wrk(summary)
+
+    def load(self, host, path, script=None, headers=None):
+        """Warm-up (discarded), then the measured run."""
+        script = script or bl.wrk_get_script()
+        if self.config.warmup:
+            self.run_wrk(host, path, self.config.warmup, script, headers)
+        return self.run_wrk(host, path, self.config.duration, script, headers)
+
+    # passes ------------------------------------------------------------------------------
+
+    def check(self, target):
+        """A few plain requests first: status, size, and whether the page comes from
+        the cache (each worker has its own cache unless it is Redis, so a HIT may
+        take one request per worker)."""
+        headers = {"Accept-Encoding": "gzip, br"}
+        seen = []
+        for _ in range(2 * self.config.workers + 1):
+            response = fetch(self.port, target["host"], target["path"], headers=headers)
+            seen.append(response.header("x-cache"))
+            if seen[-1] in {None, "HIT"} and len(seen) > 1:
+                break
+        return {
+            "status": response.status,
+            "bytes": len(response.body),
+            "content_encoding": response.header("content-encoding"),
+            "x_cache": seen,
+            "cache_control": response.header("cache-control"),
+        }
+
+    def run_targets(self, targets, label):
+        results = {}
+        for target in targets:
+            check = self.check(target)
+            if check["status"] != target["expect"]:
+                self.notes.append(
+                    f"{label}: {target['key']} answered {check['status']}, "
+                    f"expected {target['expect']}"
+                )
+            mark = self.log_mark()
+            figures = self.load(target["host"], target["path"])
+            figures["worker_restarts"] = self.restarts_since(mark)
+            figures.update(check)
+            results[target["key"]] = figures
+            log(
+                f"  {target['key']:<22} {figures['requests_per_second']:>9.1f} req/s  "
+                f"p50 {figures['p50_ms']:>7.2f} ms  p99 {figures['p99_ms']:>7.2f} ms  "
+                f"{check['status']} {check['bytes']} B"
+                + (f"  X-Cache {check['x_cache'][-1]}" if check["x_cache"][-1] else "")
+                + (
+                    f"  {figures['worker_restarts']} worker restarts"
+                    if figures["worker_restarts"]
+                    else ""
+                )
+            )
+        return results
+
+    # page weight -------------------------------------------------------------------------
+
+    def page_weight(self, host, path):
+        viewport = self.config.viewport
+        page_url = f"http://{host}{path}"
+        accept = {"Accept-Encoding": "gzip, br"}
+        html_response = fetch(self.port, host, path, headers=accept)
+        html = html_response.text()
+        resources = [self._resource("html", page_url, html_response)]
+        assets = bl.parse_assets(html, viewport)
+        third_party, seen = [], {page_url}
+        queue = [("css", u) for u in assets["stylesheets"]]
+        queue += [("js", u) for u in assets["scripts"]]
+        queue += [("image", u) for u in assets["images"]]
+        queue += [("other", u) for u in assets["other"]]
+        while queue:
+            kind, ref = queue.pop(0)
+            base = resources[0]["url"] if kind != "font" else ref
+            url = urllib.parse.urljoin(base, ref)
+            if url in seen:
+                continue
+            seen.add(url)
+            parsed = urllib.parse.urlsplit(url)
+            if bl.is_third_party(url, host) or parsed.scheme not in {"http", "https"}:
+                third_party.append(url)
+                continue
+            target_path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+            response = fetch(self.port, parsed.hostname or host, target_path, headers=accept)
+            if kind == "other" and url.lower().split("?")[0].endswith((".js", ".mjs")):
+                kind = "js"
+            resource = self._resource(kind, url, response)
+            resources.append(resource)
+            if kind == "css" and response.status == 200:
+                for ref_in_css in bl.css_urls(response.text()):
+                    css_ref = urllib.parse.urljoin(url, ref_in_css)
+                    font = (
+                        css_ref.lower().split("?")[0].endswith((".woff2", ".woff", ".ttf", ".otf"))
+                    )
+                    queue.append(("font" if font else "image", css_ref))
+        text_bytes = sum(r["compressed"] for r in resources if r["kind"] in {"html", "css", "js"})
+        total = sum(r["compressed"] for r in resources)
+        return {
+            "host": host,
+            "path": path,
+            "viewport_px": viewport,
+            "html_css_js_compressed": text_bytes,
+            "total_compressed": total,
+            "html_content_encoding": resources[0]["content_encoding"],
+            "lazy_images": len(assets["lazy_images"]),
+            "third_party": third_party,
+            "large_fonts": [
+                r["url"] for r in resources if r["kind"] == "font" and r["compressed"] > FONT_BUDGET
+            ],
+            "resources": resources,
+            "meets_text_budget": text_bytes <= WEIGHT_BUDGET_TEXT,
+            "meets_total_budget": total <= WEIGHT_BUDGET_TOTAL,
+        }
+
+    @staticmethod
+    def _resource(kind, url, response):
+        wire = len(response.body)
+        encoding = response.header("content-encoding")
+        content_type = (response.header("content-type") or "").split(";")[0]
+        compressed = wire
+        textual = content_type.startswith("text/") or content_type in {
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+        }
+        if not encoding and textual and wire:
+            # sent uncompressed (Django does not compress HTML itself): count it as a
+            # compressing proxy in front (gzip -6) would send it
+            compressed = min(wire, len(gzip.compress(response.body, 6)))
+        return {
+            "kind": kind,
+            "url": url,
+            "status": response.status,
+            "content_type": content_type,
+            "content_encoding": encoding,
+            "wire": wire,
+            "compressed": compressed,
+        }
+
+    # sign-ups ----------------------------------------------------------------------------
+
+    def signups(self, form_pages):
+        results = []
+        for key in dict.fromkeys(page["key"] for page in form_pages):
+            if not self.config.wanted(key):
+                continue
+            pages = [p for p in form_pages if p["key"] == key]
+            result = self._signup_target(key, pages)
+            if result:
+                results.append(result)
+        return results
+
+    def _signup_target(self, key, pages):
+        for page in pages:
+            shown_at = time.monotonic()
+            response = fetch(self.port, page["host"], page["path"])
+            if response.status != 200:
+                continue
+            form = bl.signup_form(bl.parse_forms(response.text()))
+            if form is None:
+                continue
+            return self._signup_load(key, page, form, response, shown_at)
+        self.notes.append(
+            f"sign-up {key}: no POST form with a CSRF token and an e-mail field on "
+            f"{[p['path'] for p in pages]}: skipped"
+        )
+        return None
+
+    def _signup_load(self, key, page, form, response, shown_at):
+        token = next((f["value"] for f in form["fields"] if f["name"] == "csrfmiddlewaretoken"), "")
+        csrf_cookie = response.cookies().get("csrftoken")
+        if not (token and csrf_cookie):
+            self.notes.append(f"sign-up {key}: no CSRF token or cookie on {page['path']}: skipped")
+            return None
+        action = urllib.parse.urlsplit(
+            urllib.parse.urljoin(page["path"], form["action"] or page["path"])
+        )
+        if action.netloc and action.hostname != page["host"]:
+            self.notes.append(f"sign-up {key}: the form posts to another host: skipped")
+            return None
+        action_path = action.path + (f"?{action.query}" if action.query else "")
+        email_prefix = f"bench-{self.run_id}-{key}-"
+        pairs = bl.fill_form(form, f"{self.run_id}-{key}")
+        body = bl.encode_form(pairs, token)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf_cookie}",
+        }
+        # Forms ignore what is sent sooner than a person could (a spam trap): wait
+        # like a person filling it in before the first POST.
+        time.sleep(max(0.0, self.config.form_wait - (time.monotonic() - shown_at)))
+        check = fetch(
+            self.port,
+            page["host"],
+            action_path,
+            method="POST",
+            headers={**headers, "X-Forwarded-For": "10.255.255.254"},
+            body=body.replace(bl.UNIQUE_PLACEHOLDER, "check").encode(),
+        )
+        errors = bl.form_errors(check.text()) if check.status == 200 else []
+        stored = self.count_rows(email_prefix)
+        fields = [name for name, _ in pairs]
+        if check.status >= 400 or errors or not stored.get("people"):
+            reason = (
+                f"answered {check.status} {'; '.join(errors)[:300]}"
+                if check.status >= 400 or errors
+                else f"answered {check.status} but stored nothing"
+            )
+            self.notes.append(
+                f"sign-up {key} on {page['path']}: a valid-looking POST {reason}; "
+                f"fields {fields}: skipped"
+            )
+            return None
+        figures = {}
+        for phase, seconds in (("w", self.config.warmup), ("m", self.config.duration)):
+            if seconds:
+                script = bl.wrk_post_script(action_path, body, {}, phase)
+                figures[phase] = self.run_wrk(page["host"], action_path, seconds, script, headers)
+        main = figures["m"]
+        accepted = sum(f["requests"] - f["non_2xx_3xx"] for f in figures.values()) + 1
+        sent = sum(max(f.get("sent", 0), f["requests"]) for f in figures.values()) + 1
+        result = {
+            "key": key,
+            "page_type": page["page_type"],
+            "host": page["host"],
+            "path": page["path"],
+            "action": action_path,
+            "check_status": check.status,
+            "fields": fields,
+            "email_prefix": email_prefix,
+            "accepted_responses": accepted,
+            "sent_requests": sent,
+            **main,
+            "accepted_per_second": round(
+                (main["requests"] - main["non_2xx_3xx"]) / self.config.duration, 1
+            ),
+        }
+        log(
+            f"  signup:{key:<15} {main['requests_per_second']:>9.1f} req/s  "
+            f"p50 {main['p50_ms']:>7.2f} ms  p99 {main['p99_ms']:>7.2f} ms  "
+            f"refused {main['non_2xx_3xx']}"
+        )
+        return result
+
+    def count_rows(self, prefix):
+        return json.loads(self.probe("count", prefix) or "{}")
+
+    def count_signups(self, results):
+        for result in results:
+            counted = self.count_rows(result["email_prefix"])
+            result["stored"] = counted
+            people = counted.get("people", {})
+            rows = sum(c["rows"] for c in people.values())
+            distinct = sum(c["distinct"] for c in people.values())
+            result["stored_rows"] = rows
+            result["duplicates"] = rows - distinct
+            # every accepted response stored, nothing stored twice, nothing beyond what
+            # was sent (requests in flight when wrk stopped may be stored too)
+            result["stored_exactly_once"] = bool(
+                len(people) == 1
+                and rows == distinct
+                and result["accepted_responses"] <= rows <= result["sent_requests"]
+            )
+
+    # the run -----------------------------------------------------------------------------
+
+    def run(self):
+        config = self.config
+        started = time.monotonic()
+        self.report["started_at"] = datetime.datetime.now(datetime.UTC).isoformat(
+            timespec="seconds"
+        )
+        self.report["machine"] = machine_info()
+        self.report["config"] = config.as_dict()
+        self.report["gunicorn"] = gunicorn_settings()
+        load_now = self.report["machine"]["load_average_at_start"][0]
+        if load_now > 0.5 * self.report["machine"]["nproc"]:
+            self.notes.append(
+                f"load average {load_now} at start: other work shares the CPUs, figures are noisy"
+            )
+        self.env = self.base_env()
+        log(f"civic bench {self.run_id}: temporary folder {self.tmp}")
+        self.report["database"] = self.prepare_database(self.env)
+        self.report["cache"] = (
+            f"redis ({self.config.redis_url.split('@')[-1]}, prefix {self.redis_prefix})"
+            if self.config.redis_url
+            else "local memory (per worker) + generation file"
+        )
+        log(f"  database: {self.report['database']}; cache: {self.report['cache']}")
+        self.manage("migrate", "--noinput", "-v0", title="migrate")
+        self.manage("load_demo", title="load_demo")
+        self.manage("collectstatic", "--noinput", "-v0", title="collectstatic")
+
+        discovered_path = self.tmp / "discovered.json"
+        self.probe("discover", str(discovered_path))
+        discovered = json.loads(discovered_path.read_text())
+        self.notes.extend(discovered["notes"])
+        targets = [t for t in discovered["targets"] if config.wanted(t["key"])]
+        sql = {t["key"]: t.get("sql", {}) for t in targets}
+        self.report["targets"] = targets
+
+        log(f"\nPass 1: page cache on (PAGE_CACHE_SECONDS=600), {config.workers} workers")
+        self.start_server("cached")
+        cached = self.run_targets(targets, "cached")
+        weights = []
+        for target in targets:
+            if target["key"].startswith("home:"):
+                weights.append(self.page_weight(target["host"], target["path"]))
+        signups = self.signups(discovered["form_pages"])
+        self.report["server_cached"] = self.server_errors()
+        self.stop_server()
+
+        cold = {}
+        if config.cold:
+            cold_targets = [t for t in targets if t["kind"] in {"trivial", "page"}]
+            log("\nPass 2: page cache off (PAGE_CACHE_SECONDS=0): every request renders")
+            self.start_server("cold", {"PAGE_CACHE_SECONDS": "0"})
+            cold = self.run_targets(cold_targets, "cold")
+            self.report["server_cold"] = self.server_errors()
+            self.stop_server()
+
+        self.count_signups(signups)
+        restarts = sum(f.get("worker_restarts", 0) for f in [*cached.values(), *cold.values()])
+        if restarts:
+            g = self.report["gunicorn"]
+            self.notes.append(
+                f"{restarts} gunicorn worker restarts during the measurements: max_requests="
+                f"{g.get('max_requests')} (+ up to {g.get('max_requests_jitter')}) restarts a "
+                "worker after that many requests; a new worker boots Django again (one to "
+                "several seconds here)"
+                + (
+                    ""
+                    if self.config.redis_url
+                    else " and starts with an empty local-memory page cache"
+                )
+                + ", and when both workers restart together nothing answers meanwhile "
+                "(see the restarts column)"
+            )
+        rows = self.rows(targets, cached, cold, sql)
+        self.report.update(
+            {
+                "results": rows,
+                "page_weight": weights,
+                "signups": signups,
+                "issue_6_targets": self.verdicts(rows, weights, signups, config.only),
+                "notes": self.notes,
+                "total_seconds": round(time.monotonic() - started, 1),
+            }
+        )
+        self.print_report()
+        config.json_path.parent.mkdir(parents=True, exist_ok=True)
+        config.json_path.write_text(json.dumps(self.report, indent=2) + "\n")
+        log(f"\nJSON: {config.json_path}")
+
+    @staticmethod
+    def rows(targets, cached, cold, sql):
+        trivial = cached.get("trivial", {}).get("requests_per_second") or None
+        trivial_cold = cold.get("trivial", {}).get("requests_per_second") or None
+        rows = []
+        for target in targets:
+            key = target["key"]
+            figures = cached.get(key, {})
+            queries = sql.get(key, {})
+            row = {
+                "key": key,
+                "label": target["label"],
+                "host": target["host"],
+                "path": target["path"],
+                "page_type": target.get("page_type"),
+                "status": figures.get("status"),
+                "requests_per_second": figures.get("requests_per_second"),
+                "p50_ms": figures.get("p50_ms"),
+                "p99_ms": figures.get("p99_ms"),
+                "bytes": figures.get("bytes"),
+                "content_encoding": figures.get("content_encoding"),
+                "x_cache": (figures.get("x_cache") or [None])[-1],
+                "worker_restarts": figures.get("worker_restarts"),
+                "non_2xx_3xx": figures.get("non_2xx_3xx"),
+                "socket_errors": figures.get("socket_errors"),
+                "sql_cold": queries.get("queries_cold"),
+                "sql_first": queries.get("queries_first"),
+                "sql_hit": queries.get("queries_hit") if queries.get("cacheable") else None,
+                "sql_repeated": queries.get("repeated_queries"),
+                "sql_error": queries.get("error"),
+                "ratio_to_trivial": (
+                    round(figures["requests_per_second"] / trivial, 2)
+                    if trivial and figures.get("requests_per_second") is not None
+                    else None
+                ),
+            }
+            if key in cold:
+                row["cold_requests_per_second"] = cold[key]["requests_per_second"]
+                row["cold_p50_ms"] = cold[key]["p50_ms"]
+                row["cold_p99_ms"] = cold[key]["p99_ms"]
+                row["cold_worker_restarts"] = cold[key].get("worker_restarts")
+                row["cold_ratio_to_trivial"] = (
+                    round(cold[key]["requests_per_second"] / trivial_cold, 2)
+                    if trivial_cold
+                    else None
+                )
+            rows.append(row)
+        return rows
+
+    @staticmethod
+    def verdicts(rows, weights, signups, only=()):
+        pages = [r for r in rows if r["page_type"]]
+        verdicts = []
+
+        def add(name, met, detail):
+            verdicts.append({"target": name, "met": met, "detail": detail})
+
+        if pages:
+            worst = min(pages, key=lambda r: r["ratio_to_trivial"] or 0)
+            add(
+                f"cached pages >= {TARGET_CACHED_RATIO:.0%} of the trivial view's req/s",
+                all((r["ratio_to_trivial"] or 0) >= TARGET_CACHED_RATIO for r in pages),
+                f"lowest {worst['key']} at {worst['ratio_to_trivial']}x",
+            )
+            hits = [r["sql_hit"] for r in pages]
+            add(
+                "0 SQL queries on a cache hit",
+                all(h == 0 for h in hits),
+                ", ".join(f"{r['key']}={r['sql_hit']}" for r in pages),
+            )
+            most = max(pages, key=lambda r: r["sql_cold"] or 0)
+            add(
+                f"cold render <= {TARGET_COLD_QUERIES} SQL queries",
+                all(
+                    r["sql_cold"] is not None and r["sql_cold"] <= TARGET_COLD_QUERIES
+                    for r in pages
+                ),
+                f"most {most['key']} with {most['sql_cold']}",
+            )
+            colds = [r for r in pages if r.get("cold_requests_per_second")]
+            if colds:
+                slowest = min(colds, key=lambda r: r["cold_requests_per_second"])
+                add(
+                    f"cold render >= {TARGET_COLD_RPS} req/s (5x Wagtail's demo)",
+                    all(r["cold_requests_per_second"] >= TARGET_COLD_RPS for r in colds),
+                    f"slowest {slowest['key']} at {slowest['cold_requests_per_second']} req/s",
+                )
+        present = {r["page_type"] for r in pages}
+        missing = [
+            t
+            for t in (
+                "movement.MovementPage",
+                "movement.CampaignPage",
+                "congress.CongressPage",
+                "movement.NewsPage",
+            )
+            if t not in present
+        ]
+        if missing and not only:
+            add("every page type measured", False, f"not measured: {', '.join(missing)}")
+        if signups:
+            for s in signups:
+                add(
+                    f"sign-ups ({s['key']}) >= {TARGET_SIGNUPS_PER_SECOND}/s, stored exactly once",
+                    s["accepted_per_second"] >= TARGET_SIGNUPS_PER_SECOND
+                    and s["stored_exactly_once"],
+                    f"{s['accepted_per_second']}/s accepted, {s['stored_rows']} rows for "
+                    f"{s['accepted_responses']} accepted of {s['sent_requests']} sent, "
+                    f"{s['duplicates']} duplicates",
+                )
+        elif not only:
+            add("sign-ups measured", False, "no sign-up form found (see notes)")
+        for w in weights:
+            add(
+                f"page weight {w['host']} at {w['viewport_px']} px",
+                w["meets_text_budget"]
+                and w["meets_total_budget"]
+                and not w["third_party"]
+                and not w["large_fonts"],
+                f"HTML+CSS+JS {w['html_css_js_compressed'] / KB:.1f} KB (<= 50), "
+                f"all {w['total_compressed'] / KB:.1f} KB (<= 300), "
+                f"third-party {len(w['third_party'])}, fonts over 50 KB {len(w['large_fonts'])}",
+            )
+        return verdicts
+
+    def print_report(self):
+        m = self.report["machine"]
+        c = self.config
+        log("\n" + "=" * 100)
+        log(
+            f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB; "
+            f"load at start {m['load_average_at_start']}"
+        )
+        log(
+            f"Server: gunicorn {c.workers} workers (site/gunicorn.conf.py: "
+            f"{json.dumps(self.report['gunicorn'])[1:-1]}), DEBUG off, "
+            f"{self.report['database']}, cache {self.report['cache']}"
+        )
+        log(
+            f"Load: wrk -t{c.threads} -c{c.connections}, {c.warmup:g} s warm-up + "
+            f"{c.duration:g} s per target, loopback"
+        )
+        log("")
+        columns = [
+            ("key", "target"),
+            ("status", "status"),
+            ("requests_per_second", "req/s"),
+            ("p50_ms", "p50 ms"),
+            ("p99_ms", "p99 ms"),
+            ("bytes", "bytes"),
+            ("sql_cold", "SQL cold"),
+            ("sql_first", "SQL 1st"),
+            ("sql_hit", "SQL hit"),
+            ("ratio_to_trivial", "x trivial"),
+            ("worker_restarts", "restarts"),
+            ("cold_requests_per_second", "req/s uncached"),
+            ("cold_p99_ms", "p99 uncached"),
+            ("cold_ratio_to_trivial", "x trivial"),
+        ]
+        log(bl.format_table(self.report["results"], columns))
+        log(
+            "SQL cold: queries of a render with the page cache off (steady state); "
+            "SQL 1st: the first render after emptying every cache; SQL hit: the second "
+            "anonymous request with the page cache on (blank: not served from the cache). "
+            "restarts: gunicorn workers restarted during the target's run (max_requests)."
+        )
+        if self.report["signups"]:
+            log("\nSign-ups (POST of a valid form, a unique e-mail each):")
+            columns = [
+                ("key", "form"),
+                ("requests_per_second", "req/s"),
+                ("accepted_per_second", "accepted/s"),
+                ("p50_ms", "p50 ms"),
+                ("p99_ms", "p99 ms"),
+                ("non_2xx_3xx", "refused"),
+                ("accepted_responses", "accepted"),
+                ("stored_rows", "rows"),
+                ("duplicates", "duplicates"),
+                ("stored_exactly_once", "exactly once"),
+            ]
+            log(bl.format_table(self.report["signups"], columns))
+        if self.report["page_weight"]:
+            log(f"\nPage weight at {c.viewport} px (compressed bytes; budgets 50 KB and 300 KB):")
+            rows = [
+                {
+                    "host": w["host"],
+                    "text": f"{w['html_css_js_compressed'] / KB:.1f} KB",
+                    "total": f"{w['total_compressed'] / KB:.1f} KB",
+                    "requests": len(w["resources"]),
+                    "html_enc": w["html_content_encoding"] or "none (gzip -6 counted)",
+                    "third": len(w["third_party"]),
+                    "ok": w["meets_text_budget"] and w["meets_total_budget"],
+                }
+                for w in self.report["page_weight"]
+            ]
+            columns = [
+                ("host", "home page"),
+                ("text", "HTML+CSS+JS"),
+                ("total", "everything"),
+                ("requests", "requests"),
+                ("html_enc", "HTML encoding"),
+                ("third", "3rd-party"),
+                ("ok", "within budget"),
+            ]
+            log(bl.format_table(rows, columns))
+        log("\nIssue 6 targets:")
+        for verdict in self.report["issue_6_targets"]:
+            mark = "MET   " if verdict["met"] else "MISSED"
+            log(f"  [{mark}] {verdict['target']}: {verdict['detail']}")
+        errors = {k: v for k, v in self.report.items() if k.startswith("server_")}
+        log(f"\nServer log: {json.dumps(errors)}")
+        if self.notes:
+            log("\nNotes:")
+            for note in self.notes:
+                log(f"  - {note}")
+        log(f"\nTotal time: {self.report['total_seconds']} s")
+
+    def cleanup(self):
+        if self.wrk is not None and self.wrk.poll() is None:
+            self.wrk.kill()
+        self.stop_server()
+        self.drop_database()
+        self.clear_redis()
+        if self.config.keep:
+            log(f"Kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main():
+    if shutil.which("wrk") is None:
+        print(
+            "wrk is not installed. Install it with `apt-get install wrk` (Debian package "
+            "`wrk`; `make bench` does so when run as root) and run the benchmark again.",
+            file=sys.stderr,
+        )
+        return 2
+    # Ctrl+C, kill and a closed terminal all end in cleanup() below (even when the
+    # shell that started us had SIGINT ignored, as for background jobs)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
+    try:
+        config = Config()
+    except BenchError as error:
+        print(error, file=sys.stderr)
+        return 2
+    bench = Bench(config)
+    try:
+        bench.run()
+    except BenchError as error:
+        print(f"\nBenchmark failed: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted: stopping the server and cleaning up.", file=sys.stderr)
+        return 130
+    finally:
+        bench.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
