@@ -40,3 +40,26 @@ if not REDIS_URL:  # noqa: F405
     }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Security: the login lockout and required two-factor authentication are off for the
+# suite (it signs in with client.login/force_login); tests/security turns them on.
+AXES_ENABLED = False
+ADMIN_2FA_REQUIRED_FOR = []
+
+# Membership: on SQLite the test database is a file, like production's (WAL mode,
+# IMMEDIATE transactions), so concurrent requests in tests wait for each other as
+# they do for real. An in-memory test database is one shared cache, where a second
+# writer fails at once with "database table is locked" instead of waiting.
+# One file per test process; it and its WAL files are removed when the process ends.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import atexit
+    import contextlib
+    import tempfile
+
+    _TEST_DB = os.path.join(tempfile.gettempdir(), f"civic-test-{os.getpid()}.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": _TEST_DB}  # noqa: F405
+
+    @atexit.register
+    def _remove_test_database():
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.remove(_TEST_DB + suffix)

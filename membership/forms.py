@@ -1,0 +1,527 @@
+"""Public sign-up forms (join, volunteer, sign a statement) and the admin's forms.
+
+Every public form carries two spam traps: a honeypot field that people never see
+and a signed time token. A filled honeypot, a missing or forged token, or a valid
+form sent sooner than MEMBERSHIP_MIN_FORM_SECONDS after it was shown is treated as
+spam: it gets the normal thank-you answer and stores nothing. A form older than
+MEMBERSHIP_FORM_MAX_AGE is shown again with a request to send it once more.
+"""
+
+import re
+import time
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .constants import AVAILABILITY_CHOICES, COMMUNITY_CHOICES, MUNICIPALITY_CHOICES, OUTSIDE_KOSOVO
+
+TIME_TOKEN_SALT = "membership.form-time"  # noqa: S105 - a salt name, not a secret
+HONEYPOT_FIELD = "website"
+# Directional formatting characters: invisible, and used to disguise text.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+OTHER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]+$")
+
+
+def form_time_token(now=None):
+    """A signed token holding the time the form was shown."""
+    return signing.dumps(int(now if now is not None else time.time()), salt=TIME_TOKEN_SALT)
+
+
+def clean_text(value, multiline=False):
+    """Normalise text: NFC, no invisible direction marks or control characters."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = BIDI_CONTROLS.sub("", value)
+    value = OTHER_CONTROLS.sub("", value)
+    if not multiline:
+        value = " ".join(value.split())
+    return value.strip()
+
+
+def normalise_email(value):
+    return (value or "").strip().lower()
+
+
+class TextField(forms.CharField):
+    """A CharField that cleans invisible characters (NUL bytes are refused by Django)."""
+
+    def __init__(self, *args, multiline=False, **kwargs):
+        self.multiline = multiline
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return clean_text(value, self.multiline)
+
+
+class PublicForm(forms.Form):
+    """Spam traps, page-aware texts and shared cleaning for the public forms."""
+
+    template_name = "membership/includes/form.html"
+    required_css_class = "required"
+    error_css_class = "has-error"
+
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    form_time = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, page, **kwargs):
+        from .services import membership_settings_for_page
+
+        self.page = page
+        self.membership_settings = membership_settings_for_page(page)
+        super().__init__(data, **kwargs)
+        if not self.is_bound:
+            self.fields["form_time"].initial = form_time_token()
+
+    # -- spam -------------------------------------------------------------------
+
+    def spam_reason(self):
+        """ "honeypot", "token" (missing, forged), "fast" (sent too soon) or None."""
+        if not self.is_bound:
+            return None
+        if self.data.get(self.add_prefix(HONEYPOT_FIELD), ""):
+            return "honeypot"
+        token = self.data.get(self.add_prefix("form_time"), "")
+        try:
+            shown_at = signing.loads(token, salt=TIME_TOKEN_SALT)
+        except (signing.BadSignature, TypeError, ValueError):
+            return "token"
+        if not isinstance(shown_at, int):
+            return "token"
+        elapsed = time.time() - shown_at
+        if elapsed > settings.MEMBERSHIP_FORM_MAX_AGE:
+            # A real person who left the form open: ask them to send it again.
+            self.stale = True
+            return None
+        if elapsed < settings.MEMBERSHIP_MIN_FORM_SECONDS:
+            return "fast"
+        return None
+
+    def is_spam(self):
+        return self.spam_reason() is not None
+
+    stale = False
+
+    def fresh_time_token(self):
+        return form_time_token()
+
+    def visible_fields(self):
+        return [f for f in super().visible_fields() if f.name != HONEYPOT_FIELD]
+
+    @property
+    def honeypot(self):
+        return self[HONEYPOT_FIELD]
+
+    # -- shared cleaning ----------------------------------------------------------
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data.get("email"))
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "")
+        if not phone:
+            return ""
+        digits = re.sub(r"\D", "", phone)
+        if not PHONE_ALLOWED.match(phone) or not 6 <= len(digits) <= 15:
+            raise forms.ValidationError(
+                _("Enter a phone number with digits only, for example +383 44 123 456."),
+                code="phone",
+            )
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.stale:
+            raise forms.ValidationError(
+                _("This form was open for a long time. Please check it and send it again."),
+                code="stale",
+            )
+        if cleaned.get("municipality") == OUTSIDE_KOSOVO and not cleaned.get("country"):
+            self.add_error("country", _("Tell us the country you live in."))
+        elif cleaned.get("municipality") and cleaned.get("municipality") != OUTSIDE_KOSOVO:
+            cleaned["country"] = ""
+        return cleaned
+
+    def _check_age(self, cleaned):
+        """Year of birth (or the age box) against the organisation's minimum age."""
+        minimum = self.membership_settings.minimum_age
+        if self.membership_settings.ask_year_of_birth:
+            year = cleaned.get("year_of_birth")
+            if year is None:
+                if "year_of_birth" not in self.errors:
+                    self.add_error("year_of_birth", _("Enter your year of birth."))
+                return
+            # Whoever reaches the minimum age during this calendar year may join.
+            if timezone.localdate().year - year < minimum:
+                self.add_error(
+                    "year_of_birth",
+                    _("Members must be at least %(age)s years old.") % {"age": minimum},
+                )
+        elif not cleaned.get("age_confirmed"):
+            self.add_error("age_confirmed", _("Only people of the minimum age can join."))
+
+    # -- what is stored -------------------------------------------------------------
+
+    def person(self):
+        data = self.cleaned_data
+        return {
+            "given_name": data.get("given_name", ""),
+            "family_name": data.get("family_name", ""),
+            "phone": data.get("phone", ""),
+            "municipality": data.get("municipality", ""),
+            "country": data.get("country", ""),
+            "year_of_birth": data.get("year_of_birth"),
+        }
+
+
+def _name_field(label, autocomplete):
+    return TextField(
+        label=label, max_length=100, widget=forms.TextInput(attrs={"autocomplete": autocomplete})
+    )
+
+
+def _email_field():
+    return forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("We send you a link to confirm it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+def _phone_field():
+    return TextField(
+        label=_("Phone"),
+        required=False,
+        max_length=40,
+        help_text=_("Optional. For example +383 44 123 456."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+
+def _municipality_field():
+    return forms.ChoiceField(
+        label=_("Municipality"),
+        choices=[("", _("Choose…"))] + MUNICIPALITY_CHOICES,
+        help_text=_('Live abroad? Choose "Outside Kosovo" and tell us the country.'),
+    )
+
+
+def _country_field():
+    return TextField(
+        label=_("Country (if outside Kosovo)"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
+    )
+
+
+def _year_field(required=True):
+    this_year = timezone.localdate().year
+    return forms.IntegerField(
+        label=_("Year of birth"),
+        required=required,
+        min_value=1900,
+        max_value=this_year,
+        widget=forms.NumberInput(attrs={"autocomplete": "bday-year", "inputmode": "numeric"}),
+    )
+
+
+class AgeFieldsMixin:
+    """Year of birth or an age box, as the organisation chose."""
+
+    def _add_age_fields(self, required):
+        minimum = self.membership_settings.minimum_age
+        if self.membership_settings.ask_year_of_birth:
+            self.fields["year_of_birth"] = _year_field(required=required)
+            self.fields["year_of_birth"].help_text = _(
+                "Members must be at least %(age)s years old."
+            ) % {"age": minimum}
+        else:
+            self.fields["age_confirmed"] = forms.BooleanField(
+                label=_("I am at least %(age)s years old.") % {"age": minimum},
+                required=required,
+            )
+
+
+class JoinForm(AgeFieldsMixin, PublicForm):
+    given_name = _name_field(_("Given name"), "given-name")
+    family_name = _name_field(_("Family name"), "family-name")
+    email = _email_field()
+    phone = _phone_field()
+    municipality = _municipality_field()
+    country = _country_field()
+    motivation = TextField(
+        label=_("Why do you want to join?"),
+        required=False,
+        multiline=True,
+        max_length=2000,
+        help_text=_("Optional."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    consent = forms.BooleanField(label="")
+
+    field_order = [
+        "given_name",
+        "family_name",
+        "email",
+        "phone",
+        "municipality",
+        "country",
+        "year_of_birth",
+        "age_confirmed",
+        "motivation",
+        "consent",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_age_fields(required=True)
+        self.fields["consent"].label = self.page.consent_text
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_age(cleaned)
+        return cleaned
+
+    def signups(self):
+        from .models import SignUp
+
+        data = self.cleaned_data
+        return [
+            {
+                "kind": SignUp.Kind.MEMBERSHIP,
+                "fields": {
+                    "motivation": data.get("motivation", ""),
+                    "age_confirmed": True,
+                },
+                "consents": [("signup", self.page.consent_text)],
+            }
+        ]
+
+
+class VolunteerForm(AgeFieldsMixin, PublicForm):
+    given_name = _name_field(_("Given name"), "given-name")
+    family_name = _name_field(_("Family name"), "family-name")
+    email = _email_field()
+    phone = _phone_field()
+    municipality = _municipality_field()
+    country = _country_field()
+    areas = forms.MultipleChoiceField(
+        label=_("Where can you help?"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    skills = TextField(
+        label=_("Skills"),
+        required=False,
+        multiline=True,
+        max_length=2000,
+        help_text=_("Optional. What you are good at: design, writing, driving, first aid…"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    availability = forms.MultipleChoiceField(
+        label=_("When are you available?"),
+        choices=AVAILABILITY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    languages_spoken = TextField(
+        label=_("Languages you speak"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional. For example: Albanian, English, Serbian, Romani."),
+    )
+    also_member = forms.BooleanField(label=_("Make me a member too."), required=False)
+    consent = forms.BooleanField(label="")
+
+    field_order = [
+        "given_name",
+        "family_name",
+        "email",
+        "phone",
+        "municipality",
+        "country",
+        "areas",
+        "skills",
+        "availability",
+        "languages_spoken",
+        "also_member",
+        "year_of_birth",
+        "age_confirmed",
+        "consent",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = self.membership_settings.area_choices()
+        self.fields["areas"].choices = choices
+        self.fields["areas"].required = bool(choices)
+        if not choices:
+            del self.fields["areas"]
+        if getattr(self.page, "offer_membership", False):
+            self._add_age_fields(required=False)
+            field = self.fields.get("year_of_birth") or self.fields.get("age_confirmed")
+            field.help_text = _("Needed only if you become a member too.")
+        else:
+            del self.fields["also_member"]
+        self.fields["consent"].label = self.page.consent_text
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("also_member"):
+            self._check_age(cleaned)
+        return cleaned
+
+    def signups(self):
+        from .models import SignUp
+
+        data = self.cleaned_data
+        result = [
+            {
+                "kind": SignUp.Kind.VOLUNTEER,
+                "fields": {
+                    "areas": data.get("areas", []),
+                    "skills": data.get("skills", ""),
+                    "availability": data.get("availability", []),
+                    "languages_spoken": data.get("languages_spoken", ""),
+                },
+                "consents": [("signup", self.page.consent_text)],
+            }
+        ]
+        if data.get("also_member"):
+            text = self.page.membership_consent_text or self.page.consent_text
+            result.append(
+                {
+                    "kind": SignUp.Kind.MEMBERSHIP,
+                    "fields": {"age_confirmed": True},
+                    "consents": [("signup", text)],
+                }
+            )
+        return result
+
+
+class StatementForm(PublicForm):
+    given_name = _name_field(_("Given name"), "given-name")
+    family_name = _name_field(_("Family name"), "family-name")
+    municipality = _municipality_field()
+    country = _country_field()
+    email = _email_field()
+    community = forms.ChoiceField(
+        label=_("Community (optional)"),
+        choices=[("", _("I'd rather not answer"))] + COMMUNITY_CHOICES,
+        required=False,
+        help_text=_("Only if you want to tell us, and only with the box below ticked."),
+    )
+    community_consent = forms.BooleanField(label="", required=False)
+    consent = forms.BooleanField(label="")
+
+    def __init__(self, data=None, *, page, **kwargs):
+        kwargs.setdefault("prefix", "statement")
+        super().__init__(data, page=page, **kwargs)
+        if page.statement_ask_community:
+            self.fields["community_consent"].label = page.statement_community_consent_text
+        else:
+            del self.fields["community"]
+            del self.fields["community_consent"]
+        self.fields["consent"].label = page.statement_consent_text
+
+    def clean(self):
+        cleaned = super().clean()
+        community = cleaned.get("community")
+        if community and not cleaned.get("community_consent"):
+            self.add_error(
+                "community_consent",
+                _("Tick this box to let us store your community, or leave the question empty."),
+            )
+        return cleaned
+
+    def signups(self):
+        from .models import SignUp
+
+        data = self.cleaned_data
+        consents = [("signup", self.page.statement_consent_text)]
+        community = data.get("community", "")
+        if community:
+            consents.append(("community", self.page.statement_community_consent_text))
+        return [
+            {
+                "kind": SignUp.Kind.SIGNATURE,
+                "fields": {"community": community},
+                "consents": consents,
+            }
+        ]
+
+
+# -- admin forms --------------------------------------------------------------------
+
+
+class PaperSignatureForm(forms.Form):
+    """One signature collected on paper, typed in by staff."""
+
+    page = forms.ChoiceField(label=_("Statement"))
+    given_name = TextField(label=_("Given name"), max_length=100)
+    family_name = TextField(label=_("Family name"), max_length=100)
+    municipality = forms.ChoiceField(
+        label=_("Municipality"), choices=[("", "—")] + MUNICIPALITY_CHOICES
+    )
+    country = TextField(label=_("Country (if outside Kosovo)"), required=False, max_length=100)
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    phone = TextField(label=_("Phone"), required=False, max_length=40)
+
+    def __init__(self, *args, pages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pages = {str(p.pk): p for p in pages}
+        self.fields["page"].choices = [(str(p.pk), p.title) for p in pages]
+
+    def clean_page(self):
+        return self.pages[self.cleaned_data["page"]]
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data.get("email"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("municipality") == OUTSIDE_KOSOVO and not cleaned.get("country"):
+            self.add_error("country", _("Tell us the country you live in."))
+        return cleaned
+
+
+class PaperImportForm(forms.Form):
+    page = forms.ChoiceField(label=_("Statement"))
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: given_name, family_name, municipality, country, email, phone. "
+            "Municipality by name or code."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Check only (import nothing)"), required=False, initial=True
+    )
+
+    def __init__(self, *args, pages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pages = {str(p.pk): p for p in pages}
+        self.fields["page"].choices = [(str(p.pk), p.title) for p in pages]
+
+    def clean_page(self):
+        return self.pages[self.cleaned_data["page"]]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is too large (5 MB at most)."))
+        return upload

@@ -1,0 +1,110 @@
+from django.contrib.auth.models import Permission
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+
+from home.models import SiteRole
+
+from . import admin_views
+
+OFFICER_PERMISSIONS = [
+    "view_supporter",
+    "change_supporter",
+    "export_supporter",
+    "erase_supporter",
+    "enter_paper_signatures",
+    "view_signup",
+]
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [
+        path("people/", admin_views.people_index, name="membership_people"),
+        path(
+            "people/export/<str:fmt>/",
+            admin_views.people_export,
+            name="membership_people_export",
+        ),
+        path("people/paper/", admin_views.paper_entry, name="membership_paper"),
+        path("people/paper/import/", admin_views.paper_import, name="membership_paper_import"),
+        path("people/<int:pk>/", admin_views.person_detail, name="membership_person"),
+        path(
+            "people/<int:pk>/export/",
+            admin_views.person_export,
+            name="membership_person_export",
+        ),
+        path("people/<int:pk>/erase/", admin_views.person_erase, name="membership_person_erase"),
+        path(
+            "people/<int:pk>/signups/<int:signup_pk>/withdraw/",
+            admin_views.signup_withdraw,
+            name="membership_signup_withdraw",
+        ),
+    ]
+
+
+class PeopleMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.user_can_see_people(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_people_menu_item():
+    return PeopleMenuItem(_("People"), reverse("membership_people"), icon_name="group", order=250)
+
+
+@hooks.register("site_role_permissions")
+def grant_officer_permissions(site_role):
+    """Membership officers: the people of their own site (the views check the site)
+    and their site's membership settings. Nobody else gets these."""
+    if site_role.role != SiteRole.MEMBERSHIP_OFFICER:
+        return
+    from wagtail.models import GroupSitePermission
+
+    group = site_role.group
+    for codename in OFFICER_PERMISSIONS:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="membership", codename=codename)
+        )
+    GroupSitePermission.objects.get_or_create(
+        group=group,
+        site=site_role.site,
+        permission=Permission.objects.get(
+            content_type__app_label="membership", codename="change_membershipsettings"
+        ),
+    )
+
+
+class PeopleCountsPanel(Component):
+    name = "membership_counts"
+    order = 150
+
+    def __init__(self, counts):
+        self.counts = counts
+
+    def render_html(self, parent_context=None):
+        return render_to_string(
+            "membership/admin/dashboard_panel.html",
+            {
+                "counts": [
+                    {**row, "url": admin_views.people_url_for(row["site"])} for row in self.counts
+                ]
+            },
+        )
+
+
+@hooks.register("construct_homepage_panels")
+def add_people_counts(request, panels):
+    counts = admin_views.dashboard_counts(request.user)
+    if counts:
+        panels.append(PeopleCountsPanel(counts))
+
+
+@hooks.register("demo_content", order=50)
+def demo_content(sites, report):
+    from .demo import load
+
+    load(sites, report)
