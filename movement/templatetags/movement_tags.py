@@ -6,6 +6,8 @@ from urllib.parse import quote, urlencode
 from django import template
 from django.utils.html import strip_tags
 
+from home.frame import page_language
+
 register = template.Library()
 
 OG_LOCALES = {"sq": "sq_AL", "en": "en_GB", "sr-latn": "sr_RS"}
@@ -40,11 +42,12 @@ def social_meta(context, page, image=None):
     """Values for the Open Graph and Twitter card tags of ``page``."""
     request = context.get("request")
     description = page.search_description or getattr(page, "intro", "") or ""
+    language = page_language(page)  # from the cached locale codes, no query
     data = {
         "title": page.seo_title or page.title,
         "description": strip_tags(description)[:300],
         "url": page.get_full_url(request),
-        "locale": OG_LOCALES.get(page.locale.language_code, page.locale.language_code),
+        "locale": OG_LOCALES.get(language, language),
         "alternate_locales": [],
         "image": "",
         "image_alt": "",

@@ -1,0 +1,111 @@
+"""Who may see and change candidates' pledges and progress updates in the admin.
+
+Both are records of one campaign page, so they belong to the organisation (site)
+whose page tree holds that campaign page, in any language. An editor of a site
+(``SiteRole.EDITOR``) manages the records of that site's campaigns only; a
+superuser manages all of them. The model permissions (add/change/delete) still
+decide *what* a user may do; the site decides *which* records.
+
+``CampaignRecordPermissionPolicy`` is registered for both models (apps.py), so
+Wagtail's own checks (buttons, bulk actions, copy) ask it per object; the admin
+views in ``wagtail_hooks.py`` narrow every listing, object look-up, chooser and
+form choice with the same ``campaign_scope``.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+from wagtail.models import Site
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from home.models import SiteRole
+from home.roles import site_root_pages, sites_for_user
+
+EDITOR_ROLES = (SiteRole.EDITOR,)
+
+
+def scope_root_paths(user, roles=EDITOR_ROLES):
+    """Tree paths of the root pages (every language) of the sites where ``user``
+    holds one of ``roles``; None for a superuser (no limit). Kept on the user object
+    for the rest of the request, as Wagtail does with its permission caches."""
+    if user.is_active and user.is_superuser:
+        return None
+    cache = user.__dict__.setdefault("_movement_scope_paths", {})
+    key = tuple(roles)
+    if key not in cache:
+        site_ids = set()
+        for role in roles:
+            site_ids.update(sites_for_user(user, role).values_list("pk", flat=True))
+        sites = Site.objects.filter(pk__in=site_ids).select_related("root_page")
+        cache[key] = sorted({root.path for site in sites for root in site_root_pages(site)})
+    return cache[key]
+
+
+def campaign_scope(user, path_lookup, roles=EDITOR_ROLES):
+    """A Q object keeping rows whose campaign page (reached by ``path_lookup``, e.g.
+    ``"campaign__path"``) lies under a site of ``user``. Matches nothing for a user
+    without such a site; everything for a superuser."""
+    paths = scope_root_paths(user, roles)
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{path_lookup}__startswith": path}) for path in paths))
+
+
+def editable_campaign_pages(user):
+    """Campaign pages (every language) that ``user`` may attach records to."""
+    from .models import CampaignPage
+
+    return CampaignPage.objects.filter(campaign_scope(user, "path"))
+
+
+class CampaignRecordPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions, limited to the records of the user's own sites.
+
+    ``page_lookup`` leads from the model to its campaign page ("campaign" for a
+    pledge, "demand__page" for a progress update).
+    """
+
+    def __init__(self, model, page_lookup, auth_model=None):
+        super().__init__(model, auth_model=auth_model)
+        self.page_lookup = page_lookup
+
+    def scope(self, user, roles=EDITOR_ROLES):
+        return campaign_scope(user, f"{self.page_lookup}__path", roles)
+
+    def scoped_queryset(self, user, queryset=None, roles=EDITOR_ROLES):
+        queryset = self.model._default_manager.all() if queryset is None else queryset
+        return queryset.filter(self.scope(user, roles))
+
+    def campaign_page_id(self, instance):
+        """The id of the campaign page ``instance`` belongs to (None when unset)."""
+        target = instance
+        *steps, last = self.page_lookup.split("__")
+        for step in steps:
+            target = getattr(target, step, None) if getattr(target, f"{step}_id", None) else None
+            if target is None:
+                return None
+        return getattr(target, f"{last}_id", None)
+
+    def is_in_scope(self, user, instance, roles=EDITOR_ROLES):
+        """Whether ``instance`` belongs to a campaign of one of ``user``'s sites."""
+        paths = scope_root_paths(user, roles)
+        if paths is None:
+            return True
+        page_id = self.campaign_page_id(instance)
+        if page_id is None or not paths:
+            return False
+        from .models import CampaignPage
+
+        return CampaignPage.objects.filter(campaign_scope(user, "path", roles), pk=page_id).exists()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and self.is_in_scope(user, instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_any_permission(user, actions) and self.is_in_scope(user, instance)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        return super().instances_user_has_any_permission_for(user, actions).filter(self.scope(user))

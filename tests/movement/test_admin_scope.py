@@ -1,0 +1,381 @@
+"""Pledges and progress updates in the admin belong to one organisation: an editor of
+site A sees and changes only the records of site A's campaigns, through every admin
+URL (listing, edit, copy, delete, history, usage, bulk delete, chooser, the
+translation screens); a superuser sees all. Proved through the admin's own URLs."""
+
+import datetime
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from home.models import SiteRole
+from home.roles import ensure_site_roles
+from movement.choices import Status
+from movement.models import Pledge, ProgressUpdate
+
+from .conftest import make_campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def make_user(site, role=SiteRole.EDITOR, username="redaktor"):
+    groups = ensure_site_roles(site)
+    user = get_user_model().objects.create_user(username, f"{username}@example.org", "x")
+    user.groups.add(groups[role])
+    return user
+
+
+def not_found(response):
+    """A 404. Outside the language prefixes, Django's LocaleMiddleware answers an
+    admin 404 with a redirect to the same path under /sq/ (Wagtail's catch-all page
+    route matches any path), which is a 404 in turn."""
+    if response.status_code == 302:
+        return response["Location"].split("?")[0] == "/sq" + response.request["PATH_INFO"]
+    return response.status_code == 404
+
+
+def ok(response):
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def url(model, view, *args):
+    return reverse(f"wagtailsnippets_movement_{model}:{view}", args=args)
+
+
+def chooser_url(model, view, *args):
+    return reverse(f"wagtailsnippetchoosers_movement_{model}:{view}", args=args)
+
+
+@pytest.fixture
+def two_sites(org, make_org):
+    """A campaign with a pledge and a progress update on site A and on site B."""
+    org_b = make_org("org-b.example", name="Organizata B", name_en="Organisation B")
+    result = {"org_a": org, "org_b": org_b}
+    for key, site_org, slug, name in (("a", org, "vota-ime", "Arta"), ("b", org_b, "zeri", "Besa")):
+        page, page_en = make_campaign(site_org, demands=1, slug=slug)
+        demand = page.demands.get()
+        pledge = Pledge.objects.create(campaign=page, name=f"{name} Shembull", party=f"Lista {key}")
+        update = ProgressUpdate.objects.create(
+            demand=demand,
+            locale=demand.locale,
+            date=datetime.date(2021, 1, 1),
+            status=Status.STALLED,
+            value=Decimal(3),
+            note=f"Shënim {key}",
+        )
+        result[key] = {
+            "page": page,
+            "page_en": page_en,
+            "demand": demand,
+            "pledge": pledge,
+            "update": update,
+        }
+    return result
+
+
+@pytest.fixture
+def editor_a(client, two_sites):
+    user = make_user(two_sites["org_a"].site)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def superuser(client, two_sites):
+    user = get_user_model().objects.create_superuser("admin", "admin@example.org", "x")
+    client.force_login(user)
+    return user
+
+
+def pledge_data(campaign, name="Dritë Shembull", **extra):
+    data = {
+        "campaign": campaign.pk,
+        "name": name,
+        "party": "Lista C",
+        "municipality": "prizren",
+        "signed_on": "2019-09-01",
+        "photo": "",
+        "document": "",
+        "elected": "",
+    }
+    data.update(extra)
+    return data
+
+
+def update_data(demand, **extra):
+    data = {
+        "demand": demand.pk,
+        "date": "2022-02-02",
+        "status": Status.ACHIEVED,
+        "value": "10",
+        "evidence_url": "",
+        "evidence_document": "",
+        "note": "Arritur",
+    }
+    data.update(extra)
+    return data
+
+
+# Listings
+
+
+def test_editor_lists_only_their_sites_records(client, two_sites, editor_a):
+    html = ok(client.get(url("pledge", "list")))
+    assert "Arta Shembull" in html and "Besa Shembull" not in html
+    response = client.get(url("pledge", "list_results"), {"q": "Shembull"})
+    assert "Arta Shembull" in response.content.decode()
+    assert "Besa Shembull" not in response.content.decode()
+
+    html = ok(client.get(url("progressupdate", "list")))
+    assert url("progressupdate", "edit", two_sites["a"]["update"].pk) in html
+    assert url("progressupdate", "edit", two_sites["b"]["update"].pk) not in html
+
+
+def test_superuser_lists_every_sites_records(client, two_sites, superuser):
+    html = ok(client.get(url("pledge", "list")))
+    assert "Arta Shembull" in html and "Besa Shembull" in html
+    html = ok(client.get(url("progressupdate", "list")))
+    assert url("progressupdate", "edit", two_sites["a"]["update"].pk) in html
+    assert url("progressupdate", "edit", two_sites["b"]["update"].pk) in html
+
+
+def test_a_user_without_a_site_role_sees_no_records(client, two_sites):
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.create(name="Pledges everywhere?")
+    group.permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        *Permission.objects.filter(content_type__app_label="movement", codename__endswith="pledge"),
+    )
+    user = get_user_model().objects.create_user("pa-rol", "pa-rol@example.org", "x")
+    user.groups.add(group)
+    client.force_login(user)
+    html = ok(client.get(url("pledge", "list")))
+    assert "Arta Shembull" not in html and "Besa Shembull" not in html
+    assert not_found(client.get(url("pledge", "edit", two_sites["a"]["pledge"].pk)))
+
+
+# One object: every view checks its site
+
+
+@pytest.mark.parametrize("model", ["pledge", "progressupdate"])
+@pytest.mark.parametrize("view", ["edit", "copy", "delete", "history", "usage"])
+def test_object_views_of_another_site_are_not_found(client, two_sites, editor_a, model, view):
+    key = "pledge" if model == "pledge" else "update"
+    own = two_sites["a"][key]
+    other = two_sites["b"][key]
+    assert client.get(url(model, view, own.pk)).status_code == 200
+    assert not_found(client.get(url(model, view, other.pk)))
+
+
+@pytest.mark.parametrize("model", ["pledge", "progressupdate"])
+@pytest.mark.parametrize("view", ["edit", "copy", "delete", "history", "usage"])
+def test_superuser_reaches_every_sites_objects(client, two_sites, superuser, model, view):
+    key = "pledge" if model == "pledge" else "update"
+    assert client.get(url(model, view, two_sites["b"][key].pk)).status_code == 200
+
+
+def test_editing_or_deleting_another_sites_record_changes_nothing(client, two_sites, editor_a):
+    other = two_sites["b"]["pledge"]
+    response = client.post(
+        url("pledge", "edit", other.pk), pledge_data(two_sites["a"]["page"], name="Pushtuar")
+    )
+    assert not_found(response)
+    other.refresh_from_db()
+    assert other.name == "Besa Shembull" and other.campaign_id == two_sites["b"]["page"].pk
+
+    assert not_found(client.post(url("pledge", "delete", other.pk)))
+    update = two_sites["b"]["update"]
+    assert not_found(client.post(url("progressupdate", "delete", update.pk)))
+    assert Pledge.objects.filter(pk=other.pk).exists()
+    assert ProgressUpdate.objects.filter(pk=update.pk).exists()
+
+
+def test_editor_edits_and_deletes_their_own_records(client, two_sites, editor_a):
+    own = two_sites["a"]["pledge"]
+    response = client.post(
+        url("pledge", "edit", own.pk), pledge_data(two_sites["a"]["page"], name="Arta E Re")
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    own.refresh_from_db()
+    assert own.name == "Arta E Re"
+
+    update = two_sites["a"]["update"]
+    response = client.post(
+        url("progressupdate", "edit", update.pk), update_data(two_sites["a"]["demand"])
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    update.refresh_from_db()
+    assert update.status == Status.ACHIEVED
+
+    assert client.post(url("pledge", "delete", own.pk)).status_code == 302
+    assert not Pledge.objects.filter(pk=own.pk).exists()
+
+
+# Forms offer, and accept, only the user's own campaign pages and demands
+
+
+def test_forms_offer_only_campaign_pages_and_demands_of_the_users_sites(
+    client, two_sites, editor_a
+):
+    a, b = two_sites["a"], two_sites["b"]
+    response = client.get(url("pledge", "add"))
+    choices = response.context["form"].fields["campaign"].queryset
+    assert set(choices) == {a["page"].specific, a["page_en"].specific}
+    html = response.content.decode()
+    select = html[html.index('<select name="campaign"') :]
+    select = select[: select.index("</select>")]
+    assert f'<option value="{a["page"].pk}">Vota ime ka peshë (sq)</option>' in select
+    assert f'<option value="{a["page_en"].pk}">My vote counts (en)</option>' in select
+    assert f'<option value="{b["page"].pk}"' not in select
+
+    response = client.get(url("progressupdate", "add"))
+    demands = set(response.context["form"].fields["demand"].queryset)
+    assert a["demand"] in demands and b["demand"] not in demands
+    assert {d.page_id for d in demands} == {a["page"].pk, a["page_en"].pk}
+
+    # The edit form of an own record offers the same choices.
+    response = client.get(url("pledge", "edit", a["pledge"].pk))
+    assert b["page"].pk not in {p.pk for p in response.context["form"].fields["campaign"].queryset}
+
+
+def test_records_cannot_be_moved_or_created_under_another_sites_campaign(
+    client, two_sites, editor_a
+):
+    a, b = two_sites["a"], two_sites["b"]
+    response = client.post(url("pledge", "add"), pledge_data(b["page"], name="Hyrës Shembull"))
+    assert response.status_code == 200
+    assert "campaign" in response.context["form"].errors
+    assert not Pledge.objects.filter(name="Hyrës Shembull").exists()
+
+    response = client.post(url("pledge", "edit", a["pledge"].pk), pledge_data(b["page"]))
+    assert response.status_code == 200
+    assert "campaign" in response.context["form"].errors
+    a["pledge"].refresh_from_db()
+    assert a["pledge"].campaign_id == a["page"].pk
+
+    response = client.post(url("progressupdate", "add"), update_data(b["demand"]))
+    assert response.status_code == 200
+    assert "demand" in response.context["form"].errors
+    assert not ProgressUpdate.objects.filter(demand=b["demand"], note="Arritur").exists()
+
+    response = client.post(url("pledge", "add"), pledge_data(a["page_en"], name="Re Shembull"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Pledge.objects.get(name="Re Shembull").campaign_id == a["page_en"].pk
+
+
+def test_superuser_forms_offer_every_campaign(client, two_sites, superuser):
+    choices = client.get(url("pledge", "add")).context["form"].fields["campaign"].queryset
+    assert {two_sites["a"]["page"].pk, two_sites["b"]["page"].pk} <= {p.pk for p in choices}
+
+
+# Bulk actions
+
+
+def bulk_url(model, ids):
+    base = reverse("wagtail_bulk_action", args=("movement", model, "delete"))
+    return base + "?" + urlencode([("id", pk) for pk in ids])
+
+
+def test_bulk_delete_with_ids_mixed_from_another_site(client, two_sites, editor_a):
+    a, b = two_sites["a"], two_sites["b"]
+    extra = Pledge.objects.create(campaign=a["page"], name="Tjetër Shembull")
+    ids = [a["pledge"].pk, b["pledge"].pk, extra.pk]
+    response = client.get(bulk_url("pledge", ids))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Arta Shembull" in html and "Besa Shembull" not in html
+    response = client.post(bulk_url("pledge", ids))
+    assert response.status_code == 302
+    assert not Pledge.objects.filter(pk__in=[a["pledge"].pk, extra.pk]).exists()
+    assert Pledge.objects.filter(pk=b["pledge"].pk).exists()
+
+    # Only another site's IDs: nothing to act on.
+    assert not_found(client.get(bulk_url("pledge", [b["pledge"].pk])))
+    assert not_found(client.post(bulk_url("pledge", [b["pledge"].pk])))
+    assert not_found(client.post(bulk_url("progressupdate", [b["update"].pk])))
+    assert not_found(client.post(bulk_url("pledge", ["all"])))  # none of A's left
+    assert Pledge.objects.filter(pk=b["pledge"].pk).exists()
+    assert ProgressUpdate.objects.filter(pk=b["update"].pk).exists()
+
+
+def test_bulk_delete_of_all_keeps_other_sites_records(client, two_sites, editor_a):
+    response = client.post(bulk_url("progressupdate", ["all"]))
+    assert response.status_code == 302
+    assert not ProgressUpdate.objects.filter(pk=two_sites["a"]["update"].pk).exists()
+    assert ProgressUpdate.objects.filter(pk=two_sites["b"]["update"].pk).exists()
+
+
+def test_superuser_bulk_deletes_across_sites(client, two_sites, superuser):
+    ids = [two_sites["a"]["pledge"].pk, two_sites["b"]["pledge"].pk]
+    assert client.post(bulk_url("pledge", ids)).status_code == 302
+    assert not Pledge.objects.filter(pk__in=ids).exists()
+
+
+# Chooser and wagtail-localize's screens
+
+
+def test_chooser_offers_and_accepts_only_own_records(client, two_sites, editor_a):
+    a, b = two_sites["a"], two_sites["b"]
+    html = ok(client.get(chooser_url("pledge", "choose")))
+    assert "Arta Shembull" in html and "Besa Shembull" not in html
+    html = ok(client.get(chooser_url("pledge", "choose_results"), {"q": "Shembull"}))
+    assert "Arta Shembull" in html and "Besa Shembull" not in html
+    assert client.get(chooser_url("pledge", "chosen", a["pledge"].pk)).status_code == 200
+    assert not_found(client.get(chooser_url("pledge", "chosen", b["pledge"].pk)))
+    response = client.get(
+        chooser_url("pledge", "chosen_multiple"), {"id": [a["pledge"].pk, b["pledge"].pk]}
+    )
+    assert "Arta Shembull" in response.content.decode()
+    assert "Besa Shembull" not in response.content.decode()
+    assert client.get(chooser_url("progressupdate", "chosen", a["update"].pk)).status_code == 200
+    assert not_found(client.get(chooser_url("progressupdate", "chosen", b["update"].pk)))
+
+
+def test_superuser_chooser_offers_everything(client, two_sites, superuser):
+    html = ok(client.get(chooser_url("pledge", "choose")))
+    assert "Arta Shembull" in html and "Besa Shembull" in html
+
+
+def test_translation_screens_of_another_sites_updates_are_not_found(client, two_sites):
+    # Translators of site A may submit site A's progress updates for translation.
+    user = make_user(two_sites["org_a"].site, SiteRole.TRANSLATOR, "perkthyes")
+    assert user.has_perm("wagtail_localize.submit_translation")
+    client.force_login(user)
+    a, b = two_sites["a"], two_sites["b"]
+
+    def submit(update):
+        return reverse(
+            "wagtail_localize:submit_snippet_translation",
+            args=["movement", "progressupdate", update.pk],
+        )
+
+    assert client.get(submit(a["update"])).status_code == 200
+    assert not_found(client.get(submit(b["update"])))
+
+    listing = reverse("wagtail_localize:snippets_api_listing", args=["movement", "pledge"])
+    data = client.get(listing).json()
+    titles = {row["title"] for row in data}
+    assert "Arta Shembull (Lista a)" in titles
+    assert not any("Besa" in title for title in titles)
+    detail = reverse(
+        "wagtail_localize:snippets_api_detail", args=["movement", "progressupdate", b["update"].pk]
+    )
+    assert not_found(client.get(detail))
+    detail_own = reverse(
+        "wagtail_localize:snippets_api_detail", args=["movement", "progressupdate", a["update"].pk]
+    )
+    assert client.get(detail_own).status_code == 200
+
+
+def test_snippet_api_of_wagtail_localize_lists_only_own_records(client, two_sites, editor_a):
+    listing = reverse("wagtail_localize:snippets_api_listing", args=["movement", "pledge"])
+    response = client.get(listing)
+    assert response.status_code == 200
+    titles = {row["title"] for row in response.json()}
+    assert "Arta Shembull (Lista a)" in titles
+    assert not any("Besa" in title for title in titles)

@@ -1,0 +1,215 @@
+"""Every movement page type renders cold (page cache off) in at most 15 SQL queries,
+the same number with 5 or 50 items (demands, pledges with photos and documents,
+progress updates with evidence, campaigns, news, sections), in both languages.
+
+The count is of the whole request: Wagtail's routing, the view restrictions, the
+shared frame (home/frame.py, cached per generation, so each measurement follows a
+warm-up view made after the last publish) and what the page itself asks for.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from wagtail.blocks import StreamValue
+from wagtail.documents.models import Document
+from wagtail.images.models import Image
+from wagtail.images.tests.utils import get_test_image_file
+
+from home.cache import invalidate_page_cache
+from membership.models import JoinPage, VolunteerPage
+from movement.blocks import MovementStreamBlock
+from movement.choices import Status
+from movement.models import CampaignIndexPage, MovementPage, Pledge, ProgressUpdate
+
+from .conftest import add_news, count_queries, make_campaign
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 15
+SIZES = (5, 50)
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+def measure(client, url):
+    """Queries of a cold render, after a warm-up view (renditions, frame cache)."""
+    assert client.get(url).status_code == 200
+    return count_queries(client, url)
+
+
+def assert_budget(counts):
+    assert all(count <= MAX_QUERIES for count in counts.values()), counts
+    assert counts[SIZES[0]] == counts[SIZES[1]], counts
+
+
+def image(title):
+    return Image.objects.create(title=title, file=get_test_image_file())
+
+
+def document(title):
+    return Document.objects.create(
+        title=title, file=SimpleUploadedFile(f"{title}.pdf", b"%PDF-1.4 test")
+    )
+
+
+def full_campaign(org, size, slug):
+    """A campaign with ``size`` demands (two updates each, with evidence documents),
+    ``size`` pledges with photos and scanned pledges, and a hero image."""
+    page, page_en = make_campaign(org, demands=size, slug=slug)
+    hero = image(f"Kryesore {slug}")
+    for version in (page, page_en):
+        version.image = hero
+        version.save_revision().publish()
+    photo, scan, evidence = image(f"Foto {slug}"), document(f"skan-{slug}"), document(f"d-{slug}")
+    Pledge.objects.bulk_create(
+        [
+            Pledge(
+                campaign=page,
+                name=f"Kandidat {number}",
+                party=f"Lista {number % 3}",
+                municipality=["prizren", "peje"][number % 2],
+                photo=photo if number % 2 else image(f"Foto {slug} {number}"),
+                document=scan,
+                elected=number % 2 == 0,
+            )
+            for number in range(size)
+        ]
+    )
+    ProgressUpdate.objects.bulk_create(
+        [
+            ProgressUpdate(
+                demand=demand,
+                locale=demand.locale,
+                date=datetime.date(2020, 1, 1) + datetime.timedelta(days=day),
+                status=Status.IN_THE_WORKS,
+                value=Decimal(day + 1),
+                evidence_url="https://example.org/deshmi",
+                evidence_document=evidence,
+                note=f"Shënim {day}",
+            )
+            for demand in page.demands.all()
+            for day in range(2)
+        ]
+    )
+    invalidate_page_cache()
+    return page, page_en, scan
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_campaign_page(client, org, language):
+    counts = {}
+    for size in SIZES:
+        page, page_en, scan = full_campaign(org, size, slug=f"fushata-{size}")
+        url = (page if language == "sq" else page_en).url
+        counts[size], response = measure(client, url)
+        assert len(response.context["progress"]) == size
+        assert len(response.context["pledges"]) == size
+        assert all(len(item.updates) == 2 for item in response.context["progress"])
+        html = response.content.decode()
+        assert html.count('class="pledge__photo"') == size
+        assert html.count(f'href="{scan.url}"') == size
+        assert 'property="og:image"' in html
+    assert_budget(counts)
+
+
+def test_campaign_print_version(client, org):
+    counts = {}
+    for size in SIZES:
+        page, _ = make_campaign(org, demands=size, slug=f"shtyp-{size}")
+        counts[size], response = measure(client, page.url + "statement/print/")
+        assert len(response.context["demands"]) == size
+    assert_budget(counts)
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_campaign_index_page(client, org, language):
+    counts = {}
+    for size in SIZES:
+        existing = 0 if size == SIZES[0] else SIZES[0]
+        for number in range(existing, size):
+            page, _ = make_campaign(org, demands=1, slug=f"fushata-{number}")
+            if number % 2:
+                page.image = image(f"Kopertina {number}")
+                page.save_revision().publish()
+        index = CampaignIndexPage.objects.child_of(org.home_sq).get()
+        url = index.url if language == "sq" else index.get_translation(org.home_en.locale).url
+        counts[size], response = measure(client, url)
+        assert len(response.context["campaigns"]) == size
+    assert_budget(counts)
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_news_index_and_news_pages(client, org, news_index, language):
+    index, index_en = news_index
+    index_counts, page_counts = {}, {}
+    made = []
+    for size in SIZES:
+        made += add_news(
+            org,
+            news_index,
+            size - len(made),
+            start=datetime.date(2024, 1, 1) + datetime.timedelta(days=len(made)),
+        )
+        url = (index if language == "sq" else index_en).url
+        index_counts[size], response = measure(client, url)
+        assert len(response.context["news"]) == min(size, 10)
+        newest_sq, newest_en = made[-1]
+        page_counts[size], _ = measure(client, (newest_sq if language == "sq" else newest_en).url)
+    assert_budget(index_counts)
+    assert_budget(page_counts)
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_movement_page(client, org, language):
+    form_texts = {"consent_text": "Pajtohem.", "thank_you": "Faleminderit."}
+    join, _ = org.add_page(
+        JoinPage(title="Bëhu anëtar", slug="behu-anetar", **form_texts),
+        en_fields={"title": "Join", "slug": "join"},
+    )
+    org.add_page(VolunteerPage(title="Vullnetarizo", slug="vullnetarizo", **form_texts))
+    stream = MovementStreamBlock()
+    counts = {}
+    for size in SIZES:
+        points = [{"title": f"Vlera {n}", "text": "Tekst"} for n in range(size)]
+        body = [
+            ("mission", {"heading": "Misioni", "statement": "Deklarata", "goals": points}),
+            ("vision", {"heading": "Vizioni", "intro": "", "points": points}),
+            ("values", {"heading": "Vlerat", "values": points}),
+            (
+                "work_areas",
+                {
+                    "heading": "Puna",
+                    "intro": "",
+                    "areas": [
+                        {"title": f"Fusha {n}", "text": "", "activities": ["Aktivitet"]}
+                        for n in range(size)
+                    ],
+                },
+            ),
+            (
+                "closing_actions",
+                {
+                    "heading": "Bashkohu",
+                    "text": "",
+                    "actions": [
+                        {"kind": "join", "text": "Bëhu anëtar", "description": ""},
+                        {"kind": "volunteer", "text": "Vullnetarizo", "description": ""},
+                    ],
+                },
+            ),
+        ]
+        value = StreamValue(
+            stream, [(name, stream.child_blocks[name].to_python(data)) for name, data in body]
+        )
+        page, page_en = org.add_page(
+            MovementPage(title=f"Rreth nesh {size}", slug=f"rreth-nesh-{size}", body=value),
+            en_fields={"title": f"About us {size}", "slug": f"about-us-{size}"},
+        )
+        counts[size], response = measure(client, (page if language == "sq" else page_en).url)
+        assert f"Vlera {size - 1}" in response.content.decode()
+    assert_budget(counts)
