@@ -126,3 +126,15 @@ def test_not_found_page_is_translated(client, org, lang, text):
     html = response.content.decode()
     assert text in html
     assert f'<html lang="{lang}"' in html
+
+
+def test_unknown_admin_path_is_a_plain_404(client, org, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/admin/no-such-screen/", HTTP_HOST=org.hostname)
+    assert response.status_code == 404
+
+
+def test_unknown_public_path_without_language_goes_to_the_language_version(client, org):
+    response = client.get("/rreth-nesh/", HTTP_HOST=org.hostname)
+    assert response.status_code == 302
+    assert response["Location"] == "/sq/rreth-nesh/"
