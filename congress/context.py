@@ -68,10 +68,16 @@ def _raw_values(stream, block_type):
     return [item["value"] for item in stream.raw_data if item["type"] == block_type]
 
 
+def _list_values(items):
+    """The values of a stored ListBlock: plain values, or the newer form
+    ``{"type": "item", "value": …, "id": …}`` (which a translated copy is saved in)."""
+    return [item.get("value") if isinstance(item, dict) else item for item in items or []]
+
+
 def _speaker_ids(page):
     ids = [pk for pk in _raw_values(page.speakers, "speaker") if pk]
     for value in _raw_values(page.agenda, "session"):
-        ids.extend(pk for pk in value.get("speakers") or [] if pk)
+        ids.extend(pk for pk in _list_values(value.get("speakers")) if pk)
     return ids
 
 
@@ -114,7 +120,9 @@ def agenda_sessions(page, speakers):
                 "title": value.get("title", ""),
                 "room": value.get("room", ""),
                 "description": value.get("description", ""),
-                "speakers": [speakers[pk] for pk in value.get("speakers") or [] if pk in speakers],
+                "speakers": [
+                    speakers[pk] for pk in _list_values(value.get("speakers")) if pk in speakers
+                ],
             }
         )
     return sessions

@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from config import views as site_views
 from home import views as home_views
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", home_views.sitemap, name="sitemap"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
+    # The service worker, at the root so that its scope is the whole site.
+    path("sw.js", site_views.service_worker, name="service_worker"),
 ]
 
 if settings.DEBUG:
@@ -28,6 +31,7 @@ else:
 
 urlpatterns += i18n_patterns(
     path("search/", home_views.search, name="search"),
+    path("offline/", site_views.offline, name="offline"),
     # Movement: open-data files of campaign pages (…/data.json, …/data/demands.csv)
     path("", include("movement.urls")),
     path("", include(wagtail_urls)),
