@@ -104,7 +104,7 @@ def add_child(parent, page):
     return page, True
 
 
-def demo_image(title, colour, size=(1200, 675), label=""):
+def demo_image(title, colour, size=(1200, 675), label="", collection=None):
     """A small generated picture (no downloads): a gradient in the organisation's colour."""
     from PIL import Image, ImageDraw
 
@@ -137,6 +137,8 @@ def demo_image(title, colour, size=(1200, 675), label=""):
     image = Image_(
         title=title, file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.png")
     )
+    if collection is not None:
+        image.collection = collection
     image.save()
     return image
 

@@ -20,7 +20,7 @@ from home.demo import (
     translate_page,
 )
 from home.models import HomePage, OrganisationSettings, OrganisationText, SiteRole, StandardPage
-from home.roles import ensure_site_roles
+from home.roles import collection_named, ensure_site_roles
 
 DEMO_PORT = 8000
 
@@ -241,7 +241,8 @@ def build_site(spec, report):
     q_sq, q_en, a_sq, a_en = spec["quote"]
     body.append({"type": "quote", "value": {"quote": t(q_sq, q_en), "attribution": t(a_sq, a_en)}})
 
-    hero_image = demo_image(f"{en_name} hero", spec["colour"])
+    # Media of each organisation live in its own collection (see home.roles).
+    hero_image = demo_image(f"{en_name} hero", spec["colour"], collection=collection_named(en_name))
     home = HomePage(
         title=t(sq_name, en_name),
         slug=spec["slug"],

@@ -13,11 +13,21 @@ Wagtail hook: ``fn(site_role)`` called whenever the groups are (re)made.
 
 from django.contrib.auth.models import Group, Permission
 from wagtail import hooks
-from wagtail.models import GroupPagePermission, Page
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from .models import SiteRole
 
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+# Images and documents: Wagtail checks these per collection, not per model, so each
+# organisation has a collection of its own and its staff get these on it only.
+MEDIA_PERMISSIONS = [
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+]
 ADMIN_ACCESS = ("wagtailadmin", "access_admin")
 
 
@@ -32,6 +42,24 @@ def grant_page_permissions(group, page, codenames):
             GroupPagePermission.objects.get_or_create(
                 group=group, page=target, permission=_permission("wagtailcore", codename)
             )
+
+
+def collection_named(name):
+    """The collection ``name`` directly under the root collection (made if missing)."""
+    root = Collection.get_first_root_node()
+    return root.get_children().filter(name=name).first() or root.add_child(name=name)
+
+
+def site_collection(site):
+    """The media collection of one organisation."""
+    return collection_named(site.site_name or site.hostname)
+
+
+def grant_collection_permissions(group, collection, permissions=MEDIA_PERMISSIONS):
+    for app_label, codename in permissions:
+        GroupCollectionPermission.objects.get_or_create(
+            group=group, collection=collection, permission=_permission(app_label, codename)
+        )
 
 
 def grant_model_permissions(group, app_label, codenames):
@@ -52,12 +80,10 @@ def ensure_site_roles(site):
         group.permissions.add(_permission(*ADMIN_ACCESS))
         if role == SiteRole.EDITOR:
             grant_page_permissions(group, site.root_page, EDITOR_PAGE_PERMISSIONS)
-            grant_model_permissions(
-                group, "wagtailimages", ["add_image", "change_image", "choose_image"]
-            )
-            grant_model_permissions(
-                group, "wagtaildocs", ["add_document", "change_document", "choose_document"]
-            )
+            grant_collection_permissions(group, site_collection(site))
+        elif role == SiteRole.EVENT_STAFF:
+            # Photos of outcomes, minutes and declarations.
+            grant_collection_permissions(group, site_collection(site))
         elif role == SiteRole.TRANSLATOR:
             grant_page_permissions(group, site.root_page, ["change_page"])
             grant_model_permissions(group, "wagtail_localize", ["submit_translation"])

@@ -7,6 +7,7 @@ loosen these for local work.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,13 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_tasks",
+    # Security (see the "# Security" block below and docs/security.md)
+    "home.security",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -78,19 +86,39 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every response (home/security/headers.py).
+    "home.security.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses pages (static files come compressed from whitenoise). Django's
+    # gzip adds random bytes to each response against BREACH-style attacks.
+    "django.middleware.gzip.GZipMiddleware",
+    # Content-Security-Policy per area (public, admin, media); outside the page cache
+    # so that cached pages get their header fresh.
+    "home.security.headers.ContentSecurityPolicyMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Serves anonymous page views from the cache before sessions, auth or the
     # database are touched; see home/cache.py.
     "home.cache.PageCacheMiddleware",
+    # A page whose HTML holds a CSP nonce is never stored in the page cache.
+    "home.security.headers.CacheSafeNonceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.LanguagePrefixMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor authentication: who is verified, and who must be on /admin/.
+    "django_otp.middleware.OTPMiddleware",
+    "home.security.twofactor.AdminTwoFactorMiddleware",
+    # Translations only of pages and snippets the user may edit (wagtail-localize
+    # checks the model permission alone); see home/security/scope.py.
+    "home.security.scope.TranslationScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Login lockout page (django-axes).
+    "axes.middleware.AxesMiddleware",
+    # Database down or read-only -> 503 "try again later"; disk full -> 507.
+    "home.security.faults.DatabaseFaultMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -296,3 +324,117 @@ MEMBERSHIP_FORM_MAX_AGE = 60 * 60 * 24
 # Confirmation links: each site sets its own validity; this is the upper bound.
 MEMBERSHIP_LINK_MAX_AGE = 60 * 60 * 24 * 60
 MEMBERSHIP_EMAIL_MAX_ATTEMPTS = int(os.environ.get("MEMBERSHIP_EMAIL_MAX_ATTEMPTS", "8"))
+
+# Security
+# Everything below is explained in docs/security.md. Headers: HSTS, nosniff,
+# Referrer-Policy, secure cookies and X-Frame-Options are set above; here the
+# Content-Security-Policy (django-csp 4), Permissions-Policy, login brute-force
+# protection (django-axes), two-factor authentication (django-otp) and uploads.
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 12)))
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), browsing-topics=()"
+)
+# Players of the video and social services that editors embed (Wagtail oEmbed).
+CSP_EMBED_FRAME_SOURCES = env_list(
+    "CSP_EMBED_FRAME_SOURCES",
+    "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com,"
+    "https://www.facebook.com,https://web.facebook.com",
+)
+# Media on another origin (object storage) must be allowed to load.
+_MEDIA_SOURCES = (
+    ["/".join(MEDIA_URL.split("/")[:3])] if MEDIA_URL.startswith(("http://", "https://")) else []
+)
+_UPGRADE = SECURE_SSL_REDIRECT
+# Public pages: no inline or eval'd script at all. Public templates have no inline
+# <script> (JSON-LD is data, not run); if one ever needs one, it takes
+# {{ request.csp_nonce }} and the page is then kept out of the page cache.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_MEDIA_SOURCES],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, *_MEDIA_SOURCES],
+        "frame-src": [*CSP_EMBED_FRAME_SOURCES],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": _UPGRADE,
+    }
+}
+# Wagtail's admin runs inline scripts and styles (widgets, panels) and shows page
+# previews in a frame of its own origin; scripts still come from this origin only.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_MEDIA_SOURCES],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "media-src": [SELF, *_MEDIA_SOURCES],
+        "frame-src": [SELF, *CSP_EMBED_FRAME_SOURCES],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+        "upgrade-insecure-requests": _UPGRADE,
+    }
+}
+# Uploaded files never run anything, even when opened directly.
+MEDIA_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {"default-src": [NONE], "img-src": [SELF], "sandbox": True}
+}
+# Django REST framework (Wagtail's admin API, wagtail-localize's editor): sessions
+# only, which enforce CSRF; no HTTP Basic passwords that would bypass the lockout.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+}
+# No Gravatar requests from the admin (they would disclose editors' addresses).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", str(MEMBERSHIP_TRUSTED_PROXIES)))
+
+# Login brute force (django-axes): after AXES_FAILURE_LIMIT failures for the same
+# user name from the same address, that pair is locked out for AXES_COOLOFF_TIME.
+# Unlock: manage.py axes_reset_username NAME (or axes_reset for everything).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "home.security.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "home.security.net.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_ENABLE_ADMIN = False
+
+# Two-factor authentication (django-otp): who must use it ("superuser", "staff",
+# "all", or a site role: "editor", "translator", "event_staff", "membership_officer").
+# Anyone else may turn it on from their account page.
+ADMIN_2FA_REQUIRED_FOR = env_list("ADMIN_2FA_REQUIRED_FOR", "superuser,membership_officer")
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Uploads: size and type limits (images and documents above); documents are always
+# served through Wagtail's view (permissions, Content-Disposition, CSP); only PDF is
+# shown in the browser, everything else is downloaded.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
+# Seconds a client is asked to wait (Retry-After) when the database is unavailable.
+SECURITY_RETRY_AFTER_SECONDS = 60

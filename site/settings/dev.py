@@ -15,3 +15,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1,[::1]"
 if DEBUG:  # noqa: F405
     WHITENOISE_AUTOREFRESH = True
     WHITENOISE_USE_FINDERS = True
+
+# The demo admin of `make run` signs in with a password alone (two-factor
+# authentication stays available from the account page).
+ADMIN_2FA_REQUIRED_FOR = []
