@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .constants import AVAILABILITY_CHOICES, COMMUNITY_CHOICES, MUNICIPALITY_CHOICES, OUTSIDE_KOSOVO
@@ -75,13 +76,17 @@ class PublicForm(forms.Form):
     form_time = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, page, **kwargs):
-        from .services import membership_settings_for_page
-
         self.page = page
-        self.membership_settings = membership_settings_for_page(page)
         super().__init__(data, **kwargs)
         if not self.is_bound:
             self.fields["form_time"].initial = form_time_token()
+
+    @cached_property
+    def membership_settings(self):
+        """The organisation's rules, loaded only by the forms that need them."""
+        from .services import membership_settings_for_page
+
+        return membership_settings_for_page(self.page)
 
     # -- spam -------------------------------------------------------------------
 

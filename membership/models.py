@@ -455,9 +455,17 @@ class SignUpFormPage(BasePage):
     def serve(self, request, *args, **kwargs):
         from . import services
 
-        if request.method == "GET" and services.CONFIRM_PARAM in request.GET:
-            request._membership_confirmation = services.confirm_from_request(request)
-        elif request.method == "POST":
+        services.site_for_request_page(request, self)  # found once, without a query
+        if services.is_link_request(request):
+            result = services.handle_link(request, self)
+            if not isinstance(result, dict):
+                return result
+            request._membership_confirmation = result
+            response = super().serve(request, *args, **kwargs)
+            response.render()
+            response.status_code = result["http_status"]
+            return response
+        if request.method == "POST":
             limited = services.rate_limited_response(request, self)
             if limited is not None:
                 return limited

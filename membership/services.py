@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -24,8 +25,18 @@ from .models import AuditEntry, ConsentRecord, MembershipSettings, SignUp, Suppo
 
 logger = logging.getLogger(__name__)
 
-CONFIRM_PARAM = "confirm"
+# Query string parameters of the links in the emails and of the states after them.
+CONFIRM_PARAM = "confirm"  # ?confirm=<token>: shows the "Confirm" button (changes nothing)
+CONFIRMED_PARAM = "confirmed"  # ?confirmed=<token>: after the POST (POST/redirect/GET)
+WITHDRAW_PARAM = "withdraw"  # ?withdraw=<token>: shows the "Withdraw" form
+WITHDRAWN_PARAM = "withdrawn"  # ?withdrawn=1: after the POST
+LINK_PARAMS = (CONFIRM_PARAM, CONFIRMED_PARAM, WITHDRAW_PARAM, WITHDRAWN_PARAM)
+# Fields of the small forms those links show.
+ACTION_FIELD = "membership-action"
+TOKEN_FIELD = "membership-token"  # noqa: S105 - a field name, not a secret
+SCOPE_FIELD = "membership-scope"
 CONFIRM_SALT = "membership.confirm"
+WITHDRAW_SALT = "membership.withdraw"
 STORE_ATTEMPTS = 5
 
 
@@ -48,6 +59,24 @@ def site_for_page(page):
     return None
 
 
+def site_for_request_page(request, page):
+    """``site_for_page`` without a query in the usual case: the request's site (found
+    once per request by Wagtail) when the page lies under one of its root paths (the
+    root paths, translations included, are cached by Wagtail)."""
+    site = getattr(page, "_membership_site", None)
+    if site is not None:
+        return site
+    site = Site.find_for_request(request) if request is not None else None
+    if site is not None:
+        for root in Site.get_site_root_paths():
+            if root.site_id == site.pk and page.url_path.startswith(root.root_path):
+                page._membership_site = site
+                return site
+    site = site_for_page(page)
+    page._membership_site = site
+    return site
+
+
 def membership_settings_for_page(page):
     site = getattr(page, "_membership_site", None) or site_for_page(page)
     page._membership_site = site
@@ -59,6 +88,30 @@ def membership_settings_for_page(page):
 def canonical_page(page):
     """One page stands for a statement in every language (the first one made)."""
     return Page.objects.filter(translation_key=page.translation_key).order_by("pk").first() or page
+
+
+def canonical_page_id(page):
+    """The id of ``canonical_page(page)``, in one small query."""
+    first = (
+        Page.objects.filter(translation_key=page.translation_key)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return first or page.pk
+
+
+def page_language(page):
+    """The page's language code (one small query unless its locale is loaded)."""
+    if page.locale_id is None:
+        return get_language()
+    cached = page._state.fields_cache.get("locale")
+    if cached is not None:
+        return cached.language_code
+    from wagtail.models import Locale
+
+    code = Locale.objects.filter(pk=page.locale_id).values_list("language_code", flat=True).first()
+    return code or get_language()
 
 
 # -- rate limit -------------------------------------------------------------------------
@@ -133,10 +186,10 @@ def handle_submission(request, page, form, thanks_param):
     if reason == "fast":
         logger.info("Spam trap (too fast) caught a submission on page %s", page.pk)
         return _thanks_redirect(request, page, thanks_param)
-    site = site_for_page(page)
+    site = site_for_request_page(request, page)
     if site is None:  # a page outside any site cannot take sign-ups
         return None
-    language = page.locale.language_code if page.locale_id else get_language()
+    language = page_language(page)
     store_submission(
         site=site,
         page=page,
@@ -177,16 +230,24 @@ def store_submission(*, site, page, language, email, person, signups, entered_by
 
 
 def _store(site, page, language, email, person, signups, entered_by):
+    """The rows of one submission, in as few queries as the guarantees allow.
+
+    No savepoints and no existence checks the database makes anyway: a concurrent
+    request that wins the race on a unique constraint makes this one raise
+    IntegrityError, the whole transaction is rolled back and ``store_submission``
+    runs it again, when the winner's rows are found.
+    """
     now = timezone.now()
     defaults = {key: value for key, value in person.items() if value not in (None, "")}
     defaults["language"] = language
+    supporter = None
     if email:
-        supporter, created = Supporter.objects.get_or_create(
-            site=site, email=email, defaults=defaults
-        )
+        supporter = Supporter.objects.filter(site=site, email=email).order_by().first()
+    created = supporter is None
+    if created:
+        supporter = Supporter(site=site, email=email or None, **defaults)
+        supporter.save(force_insert=True)
     else:
-        supporter, created = Supporter.objects.create(site=site, email=None, **defaults), True
-    if not created:
         # Never overwrite what a person gave before (the form does not prove who is
         # typing); only fill what was empty.
         changed = [key for key, value in defaults.items() if value and not getattr(supporter, key)]
@@ -196,61 +257,86 @@ def _store(site, page, language, email, person, signups, entered_by):
             supporter.save(update_fields=changed + ["updated_at"])
 
     paper = entered_by is not None
-    ids = []
+    notify = not paper and bool(supporter.email)
+    signature_page_id = None
+    if any(spec["kind"] == SignUp.Kind.SIGNATURE for spec in signups):
+        signature_page_id = canonical_page_id(page)
+
+    def key(kind, page_id):
+        return (kind, page_id if kind == SignUp.Kind.SIGNATURE else None)
+
+    existing = {}
+    if not created:
+        # A new supporter has no sign-ups: only a known one is looked up.
+        kinds = {spec["kind"] for spec in signups}
+        condition = Q(kind__in=kinds - {SignUp.Kind.SIGNATURE})
+        if signature_page_id is not None:
+            condition |= Q(kind=SignUp.Kind.SIGNATURE, page_id=signature_page_id)
+        existing = {
+            key(s.kind, s.page_id): s
+            for s in SignUp.objects.filter(condition, supporter=supporter).order_by()
+        }
+
+    revision_id = _revision_for(page)
+    ordered, new, consented = [], [], []
     for spec in signups:
         kind = spec["kind"]
-        lookup = {"supporter": supporter, "kind": kind}
-        signup_defaults = dict(spec.get("fields", {}))
-        if kind == SignUp.Kind.SIGNATURE:
-            lookup["page"] = canonical_page(page)
-        else:
-            signup_defaults["page"] = page
-        signup_defaults.update(
-            {
-                "language": language,
-                "created_at": now,
-                "source": SignUp.Source.PAPER if paper else SignUp.Source.ONLINE,
-                "entered_by": entered_by,
-                "state": SignUp.State.CONFIRMED if paper else SignUp.State.PENDING,
-                "confirmed_at": now if paper else None,
-            }
-        )
-        signup, created = SignUp.objects.get_or_create(**lookup, defaults=signup_defaults)
-        reopened = False
-        if not created and signup.state == SignUp.State.WITHDRAWN and not paper:
+        page_id = signature_page_id if kind == SignUp.Kind.SIGNATURE else page.pk
+        signup = existing.get(key(kind, page_id))
+        if signup is None:
+            signup = SignUp(
+                supporter=supporter,
+                kind=kind,
+                page_id=page_id,
+                language=language,
+                created_at=now,
+                source=SignUp.Source.PAPER if paper else SignUp.Source.ONLINE,
+                entered_by=entered_by,
+                state=SignUp.State.CONFIRMED if paper else SignUp.State.PENDING,
+                confirmed_at=now if paper else None,
+                email_status=SignUp.EmailStatus.QUEUED if notify else SignUp.EmailStatus.NONE,
+                **spec.get("fields", {}),
+            )
+            new.append(signup)
+            consented.append((signup, spec))
+        elif signup.state == SignUp.State.WITHDRAWN and not paper:
             # Someone who left and signs up again: pending until they confirm.
             signup.state = SignUp.State.PENDING
             signup.withdrawn_at = None
-            for key, value in spec.get("fields", {}).items():
-                setattr(signup, key, value)
-            signup.page = page if kind != SignUp.Kind.SIGNATURE else signup.page
+            for name, value in spec.get("fields", {}).items():
+                setattr(signup, name, value)
+            if kind != SignUp.Kind.SIGNATURE:
+                signup.page_id = page.pk
             signup.language = language
             signup.save()
-            reopened = True
-        if created or reopened:
-            ConsentRecord.objects.bulk_create(
-                [
-                    ConsentRecord(
-                        signup=signup,
-                        purpose=(
-                            purpose
-                            if purpose in ConsentRecord.Purpose.values
-                            else ConsentRecord.Purpose.SIGNUP
-                        ),
-                        text=text,
-                        language=language,
-                        page=page,
-                        revision_id=_revision_for(page),
-                        method=signup.source,
-                        given_at=now,
-                    )
-                    for purpose, text in spec.get("consents", [])
-                ]
-            )
-        ids.append(signup.pk)
-    if not paper and supporter.email:
-        SignUp.objects.filter(pk__in=ids).update(email_status=SignUp.EmailStatus.QUEUED)
-    return ids, (not paper and bool(supporter.email))
+            consented.append((signup, spec))
+        ordered.append(signup)
+    if new:
+        SignUp.objects.bulk_create(new)
+    consents = [
+        ConsentRecord(
+            signup=signup,
+            purpose=(
+                purpose if purpose in ConsentRecord.Purpose.values else ConsentRecord.Purpose.SIGNUP
+            ),
+            text=text,
+            language=language,
+            page=page,
+            revision_id=revision_id,
+            method=signup.source,
+            given_at=now,
+        )
+        for signup, spec in consented
+        for purpose, text in spec.get("consents", [])
+    ]
+    if consents:
+        ConsentRecord.objects.bulk_create(consents)
+    ids = [signup.pk for signup in ordered]
+    created_now = {id(signup) for signup in new}
+    known = [signup.pk for signup in ordered if id(signup) not in created_now]
+    if notify and known:
+        SignUp.objects.filter(pk__in=known).update(email_status=SignUp.EmailStatus.QUEUED)
+    return ids, notify
 
 
 # -- confirmation email ----------------------------------------------------------------
@@ -300,20 +386,155 @@ def confirm(signup_ids, site=None):
     return {s.kind for s in signups if s.state != SignUp.State.WITHDRAWN}
 
 
-def confirm_from_request(request):
-    """Handle ``?confirm=<token>`` on a page: a dict the templates show."""
-    token = request.GET.get(CONFIRM_PARAM, "")
-    site = Site.find_for_request(request)
+def withdraw_token(supporter, page):
+    """A signed link token that lets a person withdraw (it does not expire: leaving
+    must stay as easy as joining). Bound to the address, so it dies with erasure."""
+    return signing.dumps(
+        {"s": supporter.pk, "p": page.pk if page is not None else None, "e": _email_tag(supporter)},
+        salt=WITHDRAW_SALT,
+    )
+
+
+def _email_tag(supporter):
+    return hashlib.sha256((supporter.email or "").encode()).hexdigest()[:16]
+
+
+def read_withdraw_token(token, site):
+    """(supporter, page id) of a valid token for this site, or raise BadSignature."""
+    payload = signing.loads(token, salt=WITHDRAW_SALT)
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise signing.BadSignature("malformed")
+    supporter = Supporter.objects.filter(
+        pk=payload["s"], site=site, erased_at__isnull=True, email__isnull=False
+    ).first()
+    if supporter is None or _email_tag(supporter) != payload.get("e"):
+        raise signing.BadSignature("unknown")
+    page_id = payload.get("p")
+    return supporter, page_id if isinstance(page_id, int) else None
+
+
+def withdraw(supporter, page_id=None):
+    """Withdraw a person's sign-ups (those of the page ``page_id`` in any language,
+    or all of them): they stop counting and are purged after the site's retention
+    time. Returns how many were withdrawn."""
+    qs = SignUp.objects.filter(supporter=supporter).exclude(state=SignUp.State.WITHDRAWN)
+    if page_id is not None:
+        keys = Page.objects.filter(pk=page_id).values("translation_key")
+        qs = qs.filter(page__translation_key__in=keys)
+    with transaction.atomic():
+        signups = list(qs.select_for_update())
+        SignUp.objects.filter(pk__in=[s.pk for s in signups]).update(
+            state=SignUp.State.WITHDRAWN, withdrawn_at=timezone.now()
+        )
+    if any(s.kind == SignUp.Kind.SIGNATURE and s.state == SignUp.State.CONFIRMED for s in signups):
+        invalidate_page_cache()
+    return len(signups)
+
+
+def _read_confirm(token, site):
+    """(status, sign-ups of the token within the site) for a confirmation token."""
     try:
         ids = read_confirmation_token(token)
     except signing.SignatureExpired:
-        return {"status": "expired"}
+        return "expired", []
     except (signing.BadSignature, ValueError, TypeError, AttributeError):
-        return {"status": "invalid"}
-    kinds = confirm(ids, site=site)
-    if not kinds:
-        return {"status": "invalid"}
-    return {"status": "confirmed", "kinds": sorted(kinds)}
+        return "invalid", []
+    signups = list(
+        SignUp.objects.filter(
+            pk__in=ids, supporter__site=site, supporter__erased_at__isnull=True
+        ).select_related("supporter")
+    )
+    return "valid", signups
+
+
+def _link_redirect(request, page, query, anchor=""):
+    url = page.get_url(request) or "/"
+    response = HttpResponseRedirect(f"{url}?{query}{anchor}")
+    add_never_cache_headers(response)
+    return response
+
+
+def is_link_request(request):
+    """True for the links of the emails (GET) and the forms they show (POST)."""
+    if request.method == "POST":
+        return request.POST.get(ACTION_FIELD) in ("confirm", "withdraw")
+    return request.method in ("GET", "HEAD") and any(p in request.GET for p in LINK_PARAMS)
+
+
+def handle_link(request, page, anchor=""):
+    """The confirmation and withdrawal links on a page.
+
+    GET never changes anything: it shows a button (or the state after a POST); only
+    the POST of that button confirms or withdraws, then redirects (POST/redirect/GET),
+    so that email scanners that open links confirm nothing. Returns a redirect, or
+    the dict the template ``membership/includes/confirmation.html`` shows (with
+    ``http_status`` for the response).
+    """
+    site = Site.find_for_request(request)
+    data = request.POST if request.method == "POST" else request.GET
+    action = request.POST.get(ACTION_FIELD) if request.method == "POST" else None
+    base = {"anchor": anchor, "http_status": 200}
+
+    if action == "confirm" or (action is None and CONFIRM_PARAM in data):
+        token = data.get(TOKEN_FIELD if action else CONFIRM_PARAM, "")
+        status, signups = _read_confirm(token, site)
+        if status != "valid":
+            return {**base, "status": status, "http_status": 400 if action else 200}
+        live = [s for s in signups if s.state != SignUp.State.WITHDRAWN]
+        if not live:
+            return {**base, "status": "invalid", "http_status": 400 if action else 200}
+        if action == "confirm":
+            confirm([s.pk for s in live], site=site)
+            return _link_redirect(request, page, f"{CONFIRMED_PARAM}={token}", anchor)
+        if any(s.state == SignUp.State.PENDING for s in live):
+            return {**base, "status": "ask", "token": token}
+        return _confirmed_state(request, page, base, live)
+
+    if action is None and CONFIRMED_PARAM in data:
+        status, signups = _read_confirm(data.get(CONFIRMED_PARAM, ""), site)
+        if status != "valid":
+            return {**base, "status": status}
+        live = [s for s in signups if s.state != SignUp.State.WITHDRAWN]
+        if any(s.state == SignUp.State.PENDING for s in live):
+            # Not confirmed (yet): the button, never a claim that it is.
+            return {**base, "status": "ask", "token": data.get(CONFIRMED_PARAM, "")}
+        if not live:
+            return {**base, "status": "invalid"}
+        return _confirmed_state(request, page, base, live)
+
+    if action is None and WITHDRAWN_PARAM in data:
+        return {**base, "status": "withdrawn"}
+
+    token = data.get(TOKEN_FIELD if action else WITHDRAW_PARAM, "")
+    try:
+        supporter, page_id = read_withdraw_token(token, site)
+    except (signing.BadSignature, ValueError, TypeError, AttributeError):
+        return {**base, "status": "withdraw_invalid", "http_status": 400 if action else 200}
+    if action == "withdraw":
+        scope = request.POST.get(SCOPE_FIELD, "page")
+        withdraw(supporter, page_id if scope != "all" else None)
+        return _link_redirect(request, page, f"{WITHDRAWN_PARAM}=1", anchor)
+    return {**base, "status": "withdraw", "token": token, "organisation": _org_name(site)}
+
+
+def _confirmed_state(request, page, base, signups):
+    confirmed = [s for s in signups if s.state == SignUp.State.CONFIRMED]
+    url = page.get_url(request) or "/"
+    token = withdraw_token(confirmed[0].supporter, page)
+    return {
+        **base,
+        "status": "confirmed",
+        "kinds": sorted({s.kind for s in confirmed}),
+        "withdraw_url": f"{url}?{WITHDRAW_PARAM}={token}",
+    }
+
+
+def _org_name(site):
+    from home.models import OrganisationSettings
+
+    org = OrganisationSettings.objects.filter(site=site).first()
+    text = org.text_for(get_language()) if org else None
+    return text.name if text else (site.site_name or site.hostname)
 
 
 # -- erasure, access requests and retention --------------------------------------------
@@ -436,6 +657,9 @@ def purge(now=None, stdout=None):
             Supporter.objects.filter(site=site, erased_at__isnull=True)
             .exclude(signups__state__in=[SignUp.State.PENDING, SignUp.State.CONFIRMED])
             .filter(signups__withdrawn_at__lt=withdrawn_cutoff)
+            # Counted from the last withdrawal: someone who withdrew yesterday too
+            # is kept for the whole time.
+            .exclude(signups__withdrawn_at__gte=withdrawn_cutoff)
             .distinct()
         )
         erased = 0

@@ -172,8 +172,12 @@ class StatementPageMixin(models.Model):
     def _is_statement_post(self, request, args):
         if request.method != "POST" or STATEMENT_MARKER not in request.POST:
             return False
+        return self._is_own_route(args)
+
+    @staticmethod
+    def _is_own_route(args):
         # With RoutablePageMixin, Wagtail passes (view, args, kwargs): only the page's
-        # own URL (its index route) takes a signature.
+        # own URL (its index route) takes a signature or a confirmation.
         if args and callable(args[0]):
             return getattr(args[0], "__name__", "") == "index_route"
         return True
@@ -183,9 +187,16 @@ class StatementPageMixin(models.Model):
 
         from . import services
 
-        if request.method == "GET" and services.CONFIRM_PARAM in request.GET:
-            request._membership_confirmation = services.confirm_from_request(request)
+        if services.is_link_request(request) and self._is_own_route(args):
+            # The links of the emails: GET shows a button, only its POST changes data.
+            result = services.handle_link(request, self, anchor="#statement")
+            if not isinstance(result, dict):
+                return result
+            request._membership_confirmation = result
             response = super().serve(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            response.status_code = result["http_status"]
             add_never_cache_headers(response)
             return response
 
@@ -194,6 +205,7 @@ class StatementPageMixin(models.Model):
 
         from .forms import StatementForm
 
+        services.site_for_request_page(request, self)  # found once, without a query
         limited = services.rate_limited_response(request, self)
         if limited is not None:
             return limited

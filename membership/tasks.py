@@ -15,19 +15,44 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
+from wagtail.models import Page
 
 from .models import MembershipSettings, SignUp
-from .services import confirmation_token, site_for_page
+from .services import CONFIRM_PARAM, WITHDRAW_PARAM, confirmation_token, withdraw_token
 
 logger = logging.getLogger(__name__)
 
 
-def _page_in_language(page, language):
-    if page is None:
+def _page_in_language(page_id, language):
+    """The live translation of the sign-up's page in ``language`` (a plain Page: its
+    URL is all the email needs), else the page itself."""
+    if page_id is None:
         return None
-    page = page.specific
-    translated = page.get_translations(inclusive=True).filter(locale__language_code=language)
-    return (translated.live().first() or page).specific
+    keys = Page.objects.filter(pk=page_id).values("translation_key")
+    pages = Page.objects.filter(translation_key__in=keys).order_by("pk")
+    found = pages.filter(locale__language_code=language, live=True).first()
+    return found or pages.filter(pk=page_id).first()
+
+
+def _organisation(site, language):
+    """(name in ``language``, reply-to address) in one query."""
+    from home.models import OrganisationText
+
+    texts = list(
+        OrganisationText.objects.filter(settings__site=site).select_related("locale", "settings")
+    )
+    by_language = {text.locale.language_code: text for text in texts}
+    text = (
+        by_language.get(language)
+        or by_language.get(settings.LANGUAGE_CODE)
+        or (texts[0] if texts else None)
+    )
+    if text is None:
+        from home.models import OrganisationSettings
+
+        org = OrganisationSettings.objects.filter(site=site).first()
+        return site.site_name or site.hostname, org.email if org else ""
+    return text.name, text.settings.email
 
 
 def deliver_confirmation(signup_ids, language):
@@ -39,29 +64,28 @@ def deliver_confirmation(signup_ids, language):
             supporter__email__isnull=False,
         )
         .exclude(state=SignUp.State.WITHDRAWN)
-        .select_related("supporter__site", "page")
+        .select_related("supporter__site")
     )
     if not signups:
         return False
     supporter = signups[0].supporter
     signups = [s for s in signups if s.supporter_id == supporter.pk]
-    page = _page_in_language(signups[0].page, language)
-    site = supporter.site if page is None else (site_for_page(page) or supporter.site)
+    page = _page_in_language(signups[0].page_id, language)
+    site = supporter.site
     days = MembershipSettings.for_site(site).confirmation_link_days
     token = confirmation_token([s.pk for s in signups], days)
     base = page.get_full_url() if page is not None else site.root_url + "/"
-    link = f"{base}?confirm={token}"
-    from home.models import OrganisationSettings
-
-    org = OrganisationSettings.objects.filter(site=site).first()
+    link = f"{base}?{CONFIRM_PARAM}={token}"
+    withdraw_link = f"{base}?{WITHDRAW_PARAM}={withdraw_token(supporter, page)}"
+    name, reply_to = _organisation(site, language)
     with translation.override(language):
-        text = org.text_for(language) if org else None
         context = {
             "supporter": supporter,
             "kinds": sorted({s.kind for s in signups}),
             "link": link,
+            "withdraw_link": withdraw_link,
             "days": days,
-            "organisation": text.name if text else (site.site_name or site.hostname),
+            "organisation": name,
             "language": language,
         }
         subject = render_to_string("membership/email/confirm_subject.txt", context)
@@ -72,7 +96,7 @@ def deliver_confirmation(signup_ids, language):
         body,
         settings.DEFAULT_FROM_EMAIL,
         [supporter.email],
-        reply_to=[org.email] if org and org.email else None,
+        reply_to=[reply_to] if reply_to else None,
     )
     message.attach_alternative(html, "text/html")
     ids = [s.pk for s in signups]

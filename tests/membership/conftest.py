@@ -87,6 +87,24 @@ def path_of(url):
     return re.sub(r"^https?://[^/]+", "", url)
 
 
+def follow_confirm_link(client, message, host):
+    """Open the emailed link (which only shows a button) and press the button, as a
+    person does; returns the page shown after the redirect."""
+    page = client.get(path_of(confirm_link(message)), HTTP_HOST=host)
+    html = page.content.decode()
+    match = re.search(r'name="membership-token" value="([^"]*)"', html)
+    if match is None:  # already confirmed, or not valid: nothing to press
+        return page
+    action = re.search(r'<form class="link-form" method="post" action="([^"#]*)', html).group(1)
+    done = client.post(
+        action,
+        {"membership-action": "confirm", "membership-token": match.group(1)},
+        HTTP_HOST=host,
+    )
+    assert done.status_code == 302, done
+    return client.get(done["Location"], HTTP_HOST=host)
+
+
 @pytest.fixture(autouse=True)
 def _generous_rate_limit(settings):
     # Most tests post many forms from one address; the rate-limit tests lower it.

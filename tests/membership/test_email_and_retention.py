@@ -12,7 +12,7 @@ from home.roles import ensure_site_roles
 from membership.models import AuditEntry, MembershipSettings, SignUp, Supporter
 from membership.services import store_submission
 
-from .conftest import confirm_link, join_data, path_of
+from .conftest import follow_confirm_link, join_data
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_mail_server_down_loses_nothing_and_shows_no_error(
     assert signup.email_status == SignUp.EmailStatus.SENT and signup.email_attempts == 2
     call_command("membership_send_emails", older_than=0)
     assert len(mail.outbox) == 1
-    client.get(path_of(confirm_link(mail.outbox[0])), HTTP_HOST=org.hostname)
+    follow_confirm_link(client, mail.outbox[0], org.hostname)
     assert SignUp.objects.get().state == "confirmed"
 
 

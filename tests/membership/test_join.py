@@ -12,6 +12,7 @@ from .conftest import (
     JOIN_CONSENT_EN,
     JOIN_CONSENT_SQ,
     confirm_link,
+    follow_confirm_link,
     join_data,
     path_of,
     volunteer_data,
@@ -80,7 +81,8 @@ def test_confirmation_link_confirms_in_the_submitters_language(submit, client, o
     assert "confirm" in message.subject.lower()
     link = confirm_link(message)
     assert path_of(link).startswith(en.url)
-    response = client.get(path_of(link), HTTP_HOST=org.hostname)
+    assert SignUp.objects.get().state == SignUp.State.PENDING
+    response = follow_confirm_link(client, message, org.hostname)
     assert response.status_code == 200
     assert "Your membership application is confirmed" in response.content.decode()
     signup = SignUp.objects.get()
@@ -127,6 +129,12 @@ def test_a_link_of_one_organisation_confirms_nothing_on_another(
         )
     )
     client.get(f"{other_join.url}?confirm={token}", HTTP_HOST=other.hostname)
+    posted = client.post(
+        other_join.url,
+        {"membership-action": "confirm", "membership-token": token},
+        HTTP_HOST=other.hostname,
+    )
+    assert posted.status_code == 400
     assert SignUp.objects.get().state == SignUp.State.PENDING
 
 
@@ -237,7 +245,7 @@ def test_volunteer_with_areas_and_membership_too(submit, client, org, volunteer_
     membership = supporter.signups.get(kind="membership")
     assert membership.consents.get().text == JOIN_CONSENT_SQ
     assert len(mail.outbox) == 1  # one email confirms both
-    client.get(path_of(confirm_link(mail.outbox[0])), HTTP_HOST=org.hostname)
+    follow_confirm_link(client, mail.outbox[0], org.hostname)
     assert set(supporter.signups.values_list("state", flat=True)) == {"confirmed"}
 
 

@@ -13,10 +13,9 @@ from membership.models import ConsentRecord, SignUp, Supporter
 from .conftest import (
     COMMUNITY_CONSENT_SQ,
     STATEMENT_CONSENT_SQ,
-    confirm_link,
+    follow_confirm_link,
     join_data,
     make_campaign,
-    path_of,
     statement_data,
 )
 
@@ -51,7 +50,7 @@ def test_signing_confirming_and_the_cached_counter(submit, client, org, make_org
     assert sq.signature_count() == 0  # unconfirmed signatures do not count
     assert first.status_code == 200
 
-    client.get(path_of(confirm_link(mail.outbox[0])), HTTP_HOST=org.hostname)
+    follow_confirm_link(client, mail.outbox[0], org.hostname)
     assert sq.signature_count() == 1 and en.signature_count() == 1
     page = client.get(sq.url, HTTP_HOST=org.hostname)
     assert page["X-Cache"] == "MISS"  # the confirmation emptied the page cache
