@@ -1,7 +1,10 @@
+import logging
+import re
 from collections import defaultdict
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -11,6 +14,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from wagtail.models import Locale, Page, Site
 
+logger = logging.getLogger(__name__)
+
 SEARCH_PER_PAGE = 10
 SEARCH_MAX_QUERY = 200
 
@@ -19,13 +24,21 @@ def _site_for(request):
     return Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
 
 
+def search_terms(query):
+    """The words of a visitor's query, without the characters and upper-case words
+    (AND, OR, NOT, NEAR, quotes, stars, brackets) that full-text engines read as
+    operators: a search box takes words, not query syntax."""
+    return " ".join(re.sub(r"[^\w\s]", " ", query).lower().split())
+
+
 @require_GET
 def search(request):
     """Full-text search over the live pages of this site in the current language."""
     query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_QUERY]
+    terms = search_terms(query)
     site = _site_for(request)
     results = Page.objects.none()
-    if query and site is not None:
+    if terms and site is not None:
         root = site.root_page.localized
         pages = (
             Page.objects.live()
@@ -34,9 +47,17 @@ def search(request):
             .filter(locale=Locale.get_active())
             .specific(defer=True)
         )
-        results = pages.search(query, operator="and")
+        results = pages.search(terms, operator="and")
     paginator = Paginator(results, SEARCH_PER_PAGE)
-    page_obj = paginator.get_page(request.GET.get("page"))
+    try:
+        with transaction.atomic():
+            page_obj = paginator.get_page(request.GET.get("page"))
+            list(page_obj)
+    except DatabaseError:
+        # The search engine refused the query after all: show no results, not an error.
+        logger.warning("Search failed for %r", terms, exc_info=True)
+        paginator = Paginator(Page.objects.none(), SEARCH_PER_PAGE)
+        page_obj = paginator.get_page(1)
     return render(
         request,
         "home/search.html",

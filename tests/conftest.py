@@ -50,6 +50,15 @@ def django_db_setup(django_db_setup):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_leaks():
+    """A test that activates a language does not pass it on to the next test."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache(settings, tmp_path):
     # Every test gets its own page-cache generation file and an empty cache.
     settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "page-cache-generation"

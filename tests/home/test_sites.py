@@ -55,3 +55,15 @@ def test_search_survives_odd_input(client, org):
         response = client.get("/sq/search/", params, HTTP_HOST=org.hostname)
         assert response.status_code == 200
         assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_search_query_syntax_is_taken_as_words(client, org):
+    from home.views import search_terms
+
+    assert search_terms('"Arsimi" AND (shëndetësia*)') == "arsimi and shëndetësia"
+    org.add_page(StandardPage(title="Arsimi", slug="arsimi", intro="arsimi cilësor"))
+    for q in ['"', "AND", "NOT arsimi", "arsimi*", "(", "a:b", "NEAR(", "^x", "'"]:
+        response = client.get("/sq/search/", {"q": q}, HTTP_HOST=org.hostname)
+        assert response.status_code == 200, q
+    html = client.get("/sq/search/", {"q": '"arsimi"'}, HTTP_HOST=org.hostname).content.decode()
+    assert "Arsimi" in html

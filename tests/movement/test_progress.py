@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from movement.choices import Status
 from movement.progress import (
@@ -77,7 +78,10 @@ def test_demand_progress_follows_the_latest_update_and_latest_known_value():
         _demand(deadline=datetime.date(2022, 12, 31)), updates, today=datetime.date(2023, 1, 2)
     )
     assert item.status == Status.PARTLY_ACHIEVED
-    assert item.status_label == "Partly achieved"
+    with translation.override("en"):
+        assert item.status_label == "Partly achieved"
+    with translation.override("sq"):
+        assert item.status_label == "Pjesërisht e arritur"
     assert item.latest_value == Decimal(4)
     assert item.latest_measurement is updates[1]
     assert item.percent == 40
