@@ -13,7 +13,15 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from wagtail.documents import get_document_model
 
-from home.demo import Bilingual, add_child, demo_image, ensure_demo_user, locale, translate_page
+from home.demo import (
+    Bilingual,
+    add_child,
+    demo_image,
+    ensure_demo_user,
+    locale,
+    translate_object,
+    translate_page,
+)
 from home.models import SiteRole
 
 from .models import CongressIndexPage, CongressPage, Outcome, Speaker
@@ -22,44 +30,6 @@ from .timing import CONGRESS_TIME_ZONE
 
 FACEBOOK_STREAM = "https://www.facebook.com/FESPrishtina/videos/376874046257226/"
 PHONE = "+383 (0) 38 600 108"
-
-
-def translate_object(obj, target_code, pairs):
-    """Create the translation of a snippet through wagtail-localize (like translate_page)."""
-    from wagtail_localize.models import (
-        StringSegment,
-        StringTranslation,
-        Translation,
-        TranslationSource,
-    )
-
-    target = locale(target_code)
-    existing = obj.get_translation_or_none(target)
-    if existing is not None:
-        return existing
-    source, _ = TranslationSource.update_or_create_from_instance(obj)
-    translation, _ = Translation.objects.get_or_create(
-        source=source, target_locale=target, defaults={"enabled": True}
-    )
-    missing = []
-    for segment in StringSegment.objects.filter(source=source).select_related("string", "context"):
-        text = segment.string.data
-        if text not in pairs:
-            missing.append(text)
-            continue
-        StringTranslation.objects.update_or_create(
-            translation_of=segment.string,
-            locale=target,
-            context=segment.context,
-            defaults={
-                "data": pairs[text],
-                "translation_type": StringTranslation.TRANSLATION_TYPE_MANUAL,
-            },
-        )
-    translation.save_target(publish=True)
-    if missing:
-        raise ValueError(f"Demo object {obj!r} has no {target_code} text for: {missing!r}")
-    return obj.get_translation(target)
 
 
 def _at(year, month, day, hour, minute=0):

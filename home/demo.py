@@ -50,7 +50,8 @@ def ensure_locales(**kwargs):
 
 
 def translate_page(page, target_code, pairs, user=None):
-    """Create or update the translation of ``page`` through wagtail-localize."""
+    """Create the translation of ``page`` (or of a translatable snippet) through
+    wagtail-localize, with the strings of ``pairs``; an existing one is kept."""
     from wagtail_localize.models import (
         StringSegment,
         StringTranslation,
@@ -84,13 +85,16 @@ def translate_page(page, target_code, pairs, user=None):
         )
     translation.save_target(user=user, publish=True)
     translated = page.get_translation(target)
-    if not translated.live:
+    if getattr(translated, "live", True) is False and hasattr(translated, "get_latest_revision"):
         # wagtail-localize publishes the new revision on commit; inside an outer
         # transaction (tests, or a caller's atomic block) that has not happened yet.
         translated.get_latest_revision().publish()
     if missing:
-        raise ValueError(f"Demo page {page.title!r} has no {target_code} text for: {missing!r}")
+        raise ValueError(f"Demo content {page!r} has no {target_code} text for: {missing!r}")
     return page.get_translation(target)
+
+
+translate_object = translate_page
 
 
 def add_child(parent, page):
