@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+# manage.py defaults to config.settings.dev and pytest to config.settings.test.
 
 .DEFAULT_GOAL := help
 
@@ -47,7 +47,7 @@ run: setup ## Set up and serve the demo sites with gunicorn on port 8000
 
 .PHONY: test
 test: install messages ## Run the whole test suite (SQLite unless DATABASE_URL is set)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## ruff, Django's checks and a check for missing migrations

@@ -1,4 +1,4 @@
-"""The demo sites for the browser tests of issue 6 (accessibility, offline, weight):
+"""The demo sites for the browser tests of accessibility, offline reading and page weight:
 load them once per test and find one page of every page type in every language."""
 
 import io

@@ -1,4 +1,4 @@
-"""WCAG 2.2 AA in a real browser (issue 6), on the demo sites in both languages.
+"""WCAG 2.2 AA in a real browser, on the demo sites in both languages.
 
 - axe-core (carried by axe-playwright-python) over every page type and every form, in
   the default state and with the form's errors shown: zero violations.

@@ -1,4 +1,4 @@
-"""Page weight of each demo home page on a phone (issue 6), in a real browser at a
+"""Page weight of each demo home page on a phone, in a real browser at a
 360 x 740 viewport: every request goes to the site itself (no third party), HTML + CSS
 + JS weigh at most 50 KB compressed and everything with images at most 300 KB; images
 are responsive (srcset with modern formats), have their size set (no layout shift)

@@ -1,4 +1,4 @@
-"""The SQL cost of a valid sign-up (issue 6: 100 sign-ups per second on PostgreSQL
+"""The SQL cost of a valid sign-up (the target: 100 sign-ups per second on PostgreSQL
 with two workers). The figures include Wagtail's routing of the page (site, locale,
 pages, view restrictions), the transaction and the confirmation email (sent in the
 request by the immediate task backend). Before this work: 33 (join) and 34
