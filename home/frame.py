@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from wagtail.models import Locale, Page, PageViewRestriction, Site
 
 from .cache import current_generation
-from .models import OrganisationSettings, OrganisationText
+from .models import OrganisationSettings, OrganisationText, in_language
 
 FRAME_CACHE_SECONDS = 600
 PAGE_FIELDS = ("id", "path", "depth", "url_path", "locale_id", "translation_key", "title", "slug")
@@ -46,7 +46,7 @@ class SiteFrame:
     org_settings: object = None
     org_text: object = None
     name: str = ""
-    home: dict = field(default_factory=dict)  # {"id", "path", "url"} in this language
+    home_url: str = ""  # the home page in this language
     home_urls: dict = field(default_factory=dict)  # {language: url of the home page}
     menu: list = field(default_factory=list)  # [{"title", "url", "path"}]
     privacy_url: str = ""
@@ -65,10 +65,7 @@ def _build_site_frame(request, site, language):
     )
     if texts:
         frame.org_settings = texts[0].settings
-        by_language = {codes.get(t.locale_id): t for t in texts}
-        frame.org_text = (
-            by_language.get(language) or by_language.get(settings.LANGUAGE_CODE) or texts[0]
-        )
+        frame.org_text = in_language({codes.get(t.locale_id): t for t in texts}, language)
     else:
         frame.org_settings = (
             OrganisationSettings.objects.filter(site=site).select_related("logo").first()
@@ -88,9 +85,9 @@ def _build_site_frame(request, site, language):
     }
     for code, page in homes.items():
         frame.home_urls[code] = page.get_url(request)
-    home = homes.get(language) or homes.get(settings.LANGUAGE_CODE)
+    home = in_language(homes, language)
     if home is not None:
-        frame.home = {"id": home.pk, "path": home.path, "url": home.get_url(request)}
+        frame.home_url = home.get_url(request)
         children = (
             Page.objects.filter(
                 path__startswith=home.path, depth=home.depth + 1, live=True, show_in_menus=True
@@ -103,7 +100,7 @@ def _build_site_frame(request, site, language):
             for child in children
             if _is_public(child.path, restricted)
         ]
-    privacy_page = privacy.get(language) or privacy.get(settings.LANGUAGE_CODE)
+    privacy_page = in_language(privacy, language)
     if privacy_page is not None:
         frame.privacy_url = privacy_page.get_url(request)
     return frame
@@ -194,7 +191,6 @@ class Frame:
                     "name": name,
                     "url": url,
                     "current": code == self.language,
-                    "is_translation": code in translations,
                 }
             )
         return links

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -17,6 +18,16 @@ from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, CallToActionBlock
+
+
+def in_language(by_language, language_code):
+    """From ``{language code: item}``, the item in ``language_code``, else in the
+    default language, else any; None when there is none."""
+    return (
+        by_language.get(language_code)
+        or by_language.get(django_settings.LANGUAGE_CODE)
+        or next(iter(by_language.values()), None)
+    )
 
 
 class BasePage(Page):
@@ -108,8 +119,6 @@ class HomePage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        from wagtail import hooks
-
         # Other apps add panels to the home page (the next congress, a live banner)
         # through this hook, so that home never imports them.
         panels = []
@@ -213,11 +222,9 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
 
     def text_for(self, language_code):
         """The texts for a language, falling back to the default language, then any."""
-        texts = {t.locale.language_code: t for t in self.texts.all()}
-        return (
-            texts.get(language_code)
-            or texts.get(django_settings.LANGUAGE_CODE)
-            or next(iter(texts.values()), None)
+        return in_language(
+            {t.locale.language_code: t for t in self.texts.select_related("locale")},
+            language_code,
         )
 
     def social_links(self):

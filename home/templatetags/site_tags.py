@@ -23,7 +23,7 @@ def organisation(context):
 @register.simple_tag(takes_context=True)
 def home_url(context):
     """The URL of this site's home page in the current language."""
-    return _frame(context).site_frame.home.get("url", "")
+    return _frame(context).site_frame.home_url
 
 
 @register.simple_tag(takes_context=True)
