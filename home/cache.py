@@ -19,14 +19,21 @@ per-process local-memory cache.
 
 import hashlib
 import os
-import pickle
 import re
+import struct
 import time
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.http import HttpResponse
+from django.middleware.csrf import (
+    CSRF_ALLOWED_CHARS,
+    CSRF_SECRET_LENGTH,
+    CsrfViewMiddleware,
+)
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
@@ -34,6 +41,12 @@ GENERATION_KEY = "pagecache:generation"
 CSRF_PLACEHOLDER = b"__PAGE_CACHE_CSRF_TOKEN__"
 CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 EXCLUDED_PREFIXES = ("/admin/", "/documents/", "/static/", "/media/")
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Django's GZipMiddleware leaves responses this short uncompressed; so do we.
+GZIP_MIN_LENGTH = 200
+# Headers of the first response that are not kept: each hit sets its own.
+UNSTORED_HEADERS = {"content-length", "content-encoding", "etag", "x-cache", "set-cookie"}
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 
 
 def _cache_is_shared():
@@ -95,9 +108,104 @@ def page_cache_key(request):
     return f"pagecache:{current_generation()}:{digest}"
 
 
+def _random_csrf_string(length=CSRF_SECRET_LENGTH):
+    """Random characters of CSRF_ALLOWED_CHARS, uniformly, from the system's CSPRNG.
+
+    What ``django.utils.crypto.get_random_string`` gives, drawn from one
+    ``os.urandom`` call instead of one call per character (a tenth of the cost,
+    which matters on every cache hit of a page with a form)."""
+    alphabet = CSRF_ALLOWED_CHARS
+    limit = 256 - 256 % len(alphabet)  # no modulo bias
+    chars = []
+    while len(chars) < length:
+        chars.extend(alphabet[b % len(alphabet)] for b in os.urandom(length + 8) if b < limit)
+    return "".join(chars[:length])
+
+
+_CHAR_INDEX = {c: i for i, c in enumerate(CSRF_ALLOWED_CHARS)}
+
+
+def _mask_secret(secret):
+    """``django.middleware.csrf._mask_cipher_secret``: a fresh mask per token, so
+    the token in the page differs on every response (no BREACH oracle)."""
+    mask = _random_csrf_string()
+    n = len(CSRF_ALLOWED_CHARS)
+    cipher = "".join(
+        CSRF_ALLOWED_CHARS[(_CHAR_INDEX[s] + _CHAR_INDEX[m]) % n]
+        for s, m in zip(secret, mask, strict=True)
+    )
+    return mask + cipher
+
+
+def _deflate(data, last):
+    """Raw deflate of ``data`` on its own: ends on a byte boundary (a full flush)
+    so that pieces compressed apart can be joined into one stream."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(
+        zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH
+    )
+
+
+def _stored_block(data):
+    """``data`` as a non-final, uncompressed deflate block (data under 64 KB)."""
+    return b"\x00" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A page as the cache keeps it: status, headers and the body cut at each CSRF
+    token, plain and compressed, so that a hit neither renders nor compresses.
+
+    A hit joins the pieces with the visitor's tokens. The compressed form is the
+    pieces' deflate streams with each token between them as a stored (uncompressed)
+    block: valid gzip for any token, and a token is never compressed together with
+    the page, so its length tells nothing (BREACH)."""
+
+    status: int
+    headers: tuple
+    parts: tuple
+    gzip_parts: tuple
+
+    @classmethod
+    def from_response(cls, response):
+        headers = tuple(
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in UNSTORED_HEADERS
+        )
+        content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+        # Weak: the same for the plain and the compressed body (and for every token).
+        headers += (("ETag", f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'),)
+        parts = tuple(content.split(CSRF_PLACEHOLDER))
+        gzip_parts = ()
+        if len(content) >= GZIP_MIN_LENGTH:
+            gzip_parts = tuple(
+                _deflate(part, last=i == len(parts) - 1) for i, part in enumerate(parts)
+            )
+        return cls(response.status_code, headers, parts, gzip_parts)
+
+    def plain(self, tokens=()):
+        return _interleave(self.parts, [t.encode() for t in tokens])
+
+    def gzipped(self, tokens=()):
+        encoded = [t.encode() for t in tokens]
+        body = _interleave(self.parts, encoded)
+        deflated = _interleave(self.gzip_parts, [_stored_block(t) for t in encoded])
+        return GZIP_HEADER + deflated + struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF)
+
+
+def _interleave(pieces, between):
+    out = [pieces[0]]
+    for token, piece in zip(between, pieces[1:], strict=True):
+        out += (token, piece)
+    return b"".join(out)
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # Used for its cookie handling only (reading and setting the CSRF cookie).
+        self._csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
         if not self._request_is_cacheable(request):
@@ -109,7 +217,7 @@ class PageCacheMiddleware:
 
         key = page_cache_key(request)
         cached = cache.get(key)
-        if cached is not None:
+        if isinstance(cached, CachedPage):  # anything else: a stale format, re-render
             return self._serve_cached(request, cached)
 
         response = self.get_response(request)
@@ -124,36 +232,43 @@ class PageCacheMiddleware:
             response["Last-Modified"] = http_date()
             response["X-Cache"] = "MISS"
             if timeout > 0:
-                cache.set(key, self._storable_copy(response), timeout)
+                cache.set(key, CachedPage.from_response(response), timeout)
             if CSRF_INPUT.search(response.content):
                 # This copy carries the visitor's own CSRF token: not for shared caches.
                 patch_cache_control(response, private=True)
         return response
 
-    @staticmethod
-    def _storable_copy(response):
-        """The response as it is kept: no cookies, CSRF tokens replaced by a marker."""
-        stored = pickle.loads(pickle.dumps(response))  # noqa: S301 - our own object
-        stored.cookies = type(response.cookies)()
-        stored.content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
-        stored.has_csrf_form = CSRF_PLACEHOLDER in stored.content
-        return stored
-
     def _serve_cached(self, request, cached):
-        response = cached  # a fresh object: the cache unpickles one per get()
+        response = HttpResponse(status=cached.status)
+        for name, value in cached.headers:
+            response.headers[name] = value
         response["X-Cache"] = "HIT"
-        if getattr(cached, "has_csrf_form", False):
+        tokens = ()
+        if len(cached.parts) > 1:
             # A form on a cached page gets this visitor's own CSRF token (and cookie),
             # as if the page had been rendered for them.
-            csrf = CsrfViewMiddleware(lambda req: response)
-            csrf.process_request(request)
-            content = cached.content
-            while CSRF_PLACEHOLDER in content:
-                content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode(), 1)
-            response.content = content
-            csrf.process_response(request, response)
+            tokens = [self._csrf_token(request) for _ in cached.parts[1:]]
             patch_cache_control(response, private=True)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        if cached.gzip_parts and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            response.content = cached.gzipped(tokens)
+            response["Content-Encoding"] = "gzip"
+        else:
+            response.content = cached.plain(tokens)
+        response["Content-Length"] = str(len(response.content))
+        if len(cached.parts) > 1:
+            self._csrf.process_response(request, response)
         return response
+
+    def _csrf_token(self, request):
+        """A masked CSRF token for this visitor, as ``django.middleware.csrf.get_token``
+        makes it, with the random characters drawn in one system call."""
+        if "CSRF_COOKIE" not in request.META:
+            self._csrf.process_request(request)  # reads the visitor's cookie, if any
+        secret = request.META.get("CSRF_COOKIE") or _random_csrf_string()
+        # Like get_token(): (re)send the cookie, which also renews its expiry.
+        request.META.update({"CSRF_COOKIE": secret, "CSRF_COOKIE_NEEDS_UPDATE": True})
+        return _mask_secret(secret)
 
     @staticmethod
     def _request_is_cacheable(request):

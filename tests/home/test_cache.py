@@ -1,9 +1,15 @@
+import gzip
+import re
+from collections import Counter
+
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 from wagtail.models import Page
 
+from home import cache as page_cache
 from home.models import StandardPage
 
 
@@ -95,53 +101,128 @@ def test_cache_can_be_turned_off(client, org, settings, cache_seconds):
     assert "X-Cache" not in get(client, org, "/sq/")
 
 
-def test_cached_page_with_a_form_gets_each_visitor_a_valid_csrf_token(org, standard_page):
-    """A cached page keeps its forms usable: each visitor gets their own token."""
-    from django.test import Client
+@pytest.fixture
+def form_page(org, standard_page, monkeypatch):
+    """The About page rendered as a cacheable page holding two POST forms."""
+    from django.http import HttpResponse
+    from django.template import engines
 
-    from home import cache as page_cache
-
-    page, _ = standard_page
+    template = engines["django"].from_string(
+        "<main>"
+        + "<p>Words of the page, long enough to be compressed.</p>" * 20
+        + '<form method="post">{% csrf_token %}<button>Go</button></form>'
+        + '<form method="post">{% csrf_token %}<button>Sign</button></form></main>'
+    )
 
     def serve_with_form(self, request, *args, **kwargs):
-        from django.http import HttpResponse
-        from django.template import engines
-
-        template = engines["django"].from_string(
-            '<form method="post">{% csrf_token %}<button>Go</button></form>'
-        )
         response = HttpResponse(template.render({}, request))
         response.page_cacheable = True
         return response
 
-    original = StandardPage.serve
-    StandardPage.serve = serve_with_form
-    try:
-        first_visitor = Client(enforce_csrf_checks=True)
-        miss = first_visitor.get("/sq/rreth-nesh/", HTTP_HOST=org.hostname)
-        assert miss["X-Cache"] == "MISS"
-        assert "private" in miss["Cache-Control"]
-        second_visitor = Client(enforce_csrf_checks=True)
-        hit = second_visitor.get("/sq/rreth-nesh/", HTTP_HOST=org.hostname)
-        assert hit["X-Cache"] == "HIT"
-        html = hit.content.decode()
-        assert page_cache.CSRF_PLACEHOLDER.decode() not in html
-        assert "csrftoken" in hit.cookies
-        token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
-        first_token = miss.content.decode().split('name="csrfmiddlewaretoken" value="')[1]
-        assert token != first_token.split('"')[0]
-        from django.middleware.csrf import _does_token_match
+    monkeypatch.setattr(StandardPage, "serve", serve_with_form)
+    return "/sq/rreth-nesh/"
 
-        assert _does_token_match(token, hit.cookies["csrftoken"].value)
-    finally:
-        StandardPage.serve = original
+
+def _tokens(html):
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html)
+
+
+def test_cached_page_with_a_form_gets_each_visitor_a_valid_csrf_token(org, form_page):
+    """A cached page keeps its forms usable: each visitor gets their own token."""
+    from django.middleware.csrf import _does_token_match
+
+    first_visitor = Client(enforce_csrf_checks=True)
+    miss = first_visitor.get(form_page, HTTP_HOST=org.hostname)
+    assert miss["X-Cache"] == "MISS"
+    assert "private" in miss["Cache-Control"]
+    second_visitor = Client(enforce_csrf_checks=True)
+    hit = second_visitor.get(form_page, HTTP_HOST=org.hostname)
+    assert hit["X-Cache"] == "HIT"
+    assert "private" in hit["Cache-Control"]
+    html = hit.content.decode()
+    assert page_cache.CSRF_PLACEHOLDER.decode() not in html
+    assert "csrftoken" in hit.cookies
+    tokens = _tokens(html)
+    assert len(tokens) == 2 and tokens[0] != tokens[1]  # masked afresh, one secret
+    assert not set(tokens) & set(_tokens(miss.content.decode()))
+    assert all(_does_token_match(t, hit.cookies["csrftoken"].value) for t in tokens)
+    # and Django's own CSRF check accepts the form posted with it
+    posted = second_visitor.post(
+        form_page, {"csrfmiddlewaretoken": tokens[1]}, HTTP_HOST=org.hostname
+    )
+    assert posted.status_code != 403
+
+
+def test_cached_form_keeps_a_returning_visitors_csrf_secret(org, form_page):
+    from django.middleware.csrf import _does_token_match
+
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.get(form_page, HTTP_HOST=org.hostname)
+    secret = visitor.cookies["csrftoken"].value
+    hit = visitor.get(form_page, HTTP_HOST=org.hostname)
+    assert hit["X-Cache"] == "HIT"
+    assert hit.cookies["csrftoken"].value == secret  # renewed, not replaced
+    assert all(_does_token_match(t, secret) for t in _tokens(hit.content.decode()))
+
+
+def test_cache_hit_is_sent_compressed_from_the_stored_copy(org, form_page):
+    """A hit is not compressed again: the stored deflate pieces are joined with the
+    visitor's token between them, and the result is valid gzip of the page."""
+    from django.middleware.csrf import _does_token_match
+
+    Client().get(form_page, HTTP_HOST=org.hostname)
+    plain = Client().get(form_page, HTTP_HOST=org.hostname)
+    visitor = Client()
+    zipped = visitor.get(form_page, HTTP_HOST=org.hostname, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert zipped["X-Cache"] == "HIT"
+    assert zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert "Content-Encoding" not in plain
+    assert int(zipped["Content-Length"]) == len(zipped.content) < len(plain.content)
+    html = gzip.decompress(zipped.content).decode()
+    tokens = _tokens(html)
+    assert all(_does_token_match(t, visitor.cookies["csrftoken"].value) for t in tokens)
+    strip = re.compile(r'value="[^"]*"')
+    assert strip.sub("", html) == strip.sub("", plain.content.decode())
+    assert zipped["ETag"] == plain["ETag"] and zipped["ETag"].startswith("W/")
+
+
+def test_cache_hit_answers_a_revalidation_with_304(client, org, standard_page):
+    get(client, org, "/en/about-us/")
+    hit = get(client, org, "/en/about-us/", HTTP_ACCEPT_ENCODING="gzip")
+    again = get(client, org, "/en/about-us/", HTTP_IF_NONE_MATCH=hit["ETag"])
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_cache_entry_of_another_format_is_rendered_again(client, org, standard_page):
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/en/about-us/", HTTP_HOST=org.hostname)
+    cache.set(page_cache.page_cache_key(request), HttpResponse(b"stale"))
+    response = get(client, org, "/en/about-us/")
+    assert response.status_code == 200
+    assert response["X-Cache"] == "MISS" and b"stale" not in response.content
+
+
+def test_csrf_strings_are_uniform_over_the_allowed_characters():
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+
+    drawn = "".join(page_cache._random_csrf_string() for _ in range(400))
+    assert len(drawn) == 400 * 32 and set(drawn) == set(CSRF_ALLOWED_CHARS)
+    counts = Counter(drawn)
+    expected = len(drawn) / len(CSRF_ALLOWED_CHARS)
+    assert max(counts.values()) < expected * 1.6 and min(counts.values()) > expected * 0.5
+    secret = page_cache._random_csrf_string()
+    tokens = {page_cache._mask_secret(secret) for _ in range(5)}
+    assert len(tokens) == 5
+    assert {_unmask_cipher_token(t) for t in tokens} == {secret}
 
 
 def test_shared_cache_keeps_the_generation_in_the_cache(client, org, monkeypatch):
     """With Redis (a shared cache) every worker reads the generation from the cache."""
     from django.core.cache import cache
-
-    from home import cache as page_cache
 
     monkeypatch.setattr(page_cache, "_cache_is_shared", lambda: True)
     assert get(client, org, "/sq/")["X-Cache"] == "MISS"
