@@ -3,21 +3,32 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from home.cache import limit_page_cache
+from home.cache import cached_per_generation, limit_page_cache
+from home.routing import is_restricted
 
 from . import timing
 from .models import CongressPage
 
 
-def home_page_panel(request, home_page):
-    now = timezone.now()
-    congresses = list(
-        CongressPage.objects.live()
-        .public()
+def _coming(home_page, now):
+    """The next live, public congresses under ``home_page`` that have not ended."""
+    return [
+        congress
+        for congress in CongressPage.objects.live()
         .descendant_of(home_page)
         .filter(end_at__gt=now)
         .order_by("start_at")[:10]
+        if not is_restricted(congress.path)
+    ]
+
+
+def home_page_panel(request, home_page):
+    now = timezone.now()
+    # Kept per generation (publishing moves it on); what ended since is dropped here.
+    coming = cached_per_generation(
+        f"congress:coming:{home_page.pk}", lambda: _coming(home_page, now)
     )
+    congresses = [congress for congress in coming if congress.end_at > now]
     if not congresses:
         return ""
     for congress in congresses:

@@ -19,6 +19,7 @@ per-process local-memory cache.
 
 import hashlib
 import os
+import pickle
 import re
 import struct
 import time
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.middleware.csrf import (
     CSRF_ALLOWED_CHARS,
@@ -38,6 +40,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
 GENERATION_KEY = "pagecache:generation"
+GENERATION_CACHE_SECONDS = 600
 CSRF_PLACEHOLDER = b"__PAGE_CACHE_CSRF_TOKEN__"
 CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 EXCLUDED_PREFIXES = ("/admin/", "/documents/", "/static/", "/media/")
@@ -75,7 +78,16 @@ def current_generation():
 
 
 def invalidate_page_cache(**kwargs):
-    """Make every cached page unreachable. Safe to connect to any signal."""
+    """Make every cached page unreachable. Safe to connect to any signal.
+
+    Inside a transaction the generation moves on now and again when it commits, so
+    that nothing read before the commit can stay cached under the new generation."""
+    _next_generation()
+    if connection.in_atomic_block:
+        transaction.on_commit(_next_generation)
+
+
+def _next_generation():
     if _cache_is_shared():
         try:
             cache.incr(GENERATION_KEY)
@@ -92,6 +104,38 @@ def invalidate_page_cache(**kwargs):
     path.touch()
     # Guarantee a new value even on file systems with a coarse clock.
     os.utime(path, ns=(max(now, previous + 1),) * 2)
+
+
+def cached_per_generation(name, compute, timeout=GENERATION_CACHE_SECONDS):
+    """``compute()``, kept in the cache until the page-cache generation moves on
+    (or ``timeout`` seconds). For what only publishing or settings change: sites,
+    routes, menus, settings. None is not kept."""
+    key = f"{name}:{current_generation()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        if value is not None:
+            try:
+                cache.set(key, value, timeout)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                pass  # what cannot be stored is computed again next time
+    return value
+
+
+def cached_unless_preview(request, name, compute):
+    """``cached_per_generation`` for data a page shows, except in a preview (which
+    shows the editor's unsaved changes)."""
+    if getattr(request, "is_preview", False):
+        return compute()
+    return cached_per_generation(name, compute)
+
+
+def settings_for_site(model, site):
+    """``model.for_site(site)`` for a Wagtail site setting, kept per generation (saving
+    any site setting moves the generation on: home/signals.py)."""
+    return cached_per_generation(
+        f"settings:{model._meta.label_lower}:{site.pk}", lambda: model.for_site(site)
+    )
 
 
 def limit_page_cache(request, seconds):

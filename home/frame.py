@@ -10,33 +10,25 @@ changing the settings refreshes them at once.
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import get_language
-from wagtail.models import Locale, Page, PageViewRestriction, Site
+from wagtail.models import Locale, Page, Site
 
-from .cache import current_generation
+from .cache import cached_per_generation
 from .models import OrganisationSettings, OrganisationText, in_language
+from .routing import is_restricted, restricted_paths
 
-FRAME_CACHE_SECONDS = 600
 PAGE_FIELDS = ("id", "path", "depth", "url_path", "locale_id", "translation_key", "title", "slug")
 
 
 def locale_codes():
     """{locale id: language code}, kept per generation (locales almost never change)."""
-    key = f"frame:locales:{current_generation()}"
-    codes = cache.get(key)
-    if codes is None:
-        codes = dict(Locale.objects.values_list("id", "language_code"))
-        cache.set(key, codes, FRAME_CACHE_SECONDS)
-    return codes
-
-
-def _restricted_paths():
-    return tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
+    return cached_per_generation(
+        "frame:locales", lambda: dict(Locale.objects.values_list("id", "language_code"))
+    )
 
 
 def _is_public(page_path, restricted):
-    return not any(page_path.startswith(path) for path in restricted)
+    return not is_restricted(page_path, restricted)
 
 
 @dataclass
@@ -55,7 +47,7 @@ class SiteFrame:
 
 def _build_site_frame(request, site, language):
     codes = locale_codes()
-    restricted = _restricted_paths()
+    restricted = restricted_paths()
     frame = SiteFrame(restricted=restricted)
 
     texts = list(
@@ -134,14 +126,11 @@ class Frame:
                 self._site_frame = SiteFrame(name=settings.WAGTAIL_SITE_NAME)
             else:
                 host = self.request.get_host() if self.request is not None else ""
-                key = (
-                    f"frame:site:{current_generation()}:{self.site.pk}:{self.language}:"
-                    f"{self.request.scheme if self.request else ''}:{host}"
+                scheme = self.request.scheme if self.request is not None else ""
+                self._site_frame = cached_per_generation(
+                    f"frame:site:{self.site.pk}:{self.language}:{scheme}:{host}",
+                    lambda: _build_site_frame(self.request, self.site, self.language),
                 )
-                self._site_frame = cache.get(key)
-                if self._site_frame is None:
-                    self._site_frame = _build_site_frame(self.request, self.site, self.language)
-                    cache.set(key, self._site_frame, FRAME_CACHE_SECONDS)
         return self._site_frame
 
     def translations(self, page):

@@ -1,4 +1,5 @@
 from django.db.models.signals import post_delete, post_save
+from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Locale, Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -24,6 +25,16 @@ def _page_deleted(sender, instance, **kwargs):
 
 
 post_delete.connect(_page_deleted, dispatch_uid="pagecache_page_deleted")
+
+
+def _site_setting_changed(sender, instance, **kwargs):
+    """Any app's site settings (kept per generation by home.cache.settings_for_site)."""
+    if isinstance(instance, BaseSiteSetting):
+        invalidate_page_cache()
+
+
+post_save.connect(_site_setting_changed, dispatch_uid="pagecache_site_setting_saved")
+post_delete.connect(_site_setting_changed, dispatch_uid="pagecache_site_setting_deleted")
 
 
 def _ensure_locales(sender, **kwargs):

@@ -14,13 +14,19 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from home.cache import cached_per_generation
 
 from .constants import AVAILABILITY_CHOICES, COMMUNITY_CHOICES, MUNICIPALITY_CHOICES, OUTSIDE_KOSOVO
 
 TIME_TOKEN_SALT = "membership.form-time"  # noqa: S105 - a salt name, not a secret
+TIME_TOKEN_PLACEHOLDER = "__FORM_TIME_TOKEN__"  # noqa: S105 - a marker, not a secret
 HONEYPOT_FIELD = "website"
 # Directional formatting characters: invisible, and used to disguise text.
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
@@ -117,8 +123,40 @@ class PublicForm(forms.Form):
 
     stale = False
 
+    # Set by the page showing the form (never in a preview): the empty form's HTML may
+    # then be shared by every visitor of the page in this language.
+    shareable = False
+
     def fresh_time_token(self):
+        if getattr(self, "_rendering_to_share", False):
+            return TIME_TOKEN_PLACEHOLDER
         return form_time_token()
+
+    def render(self, template_name=None, context=None, renderer=None):
+        """The form in its template (``{{ form }}``), rendered with the site's template
+        engine as an ``{% include %}`` would.
+
+        An empty form shown by its page is the same for every visitor but for its
+        time token, and rendering its lists of choices (municipalities, countries)
+        is most of a page's render: its HTML is kept per page-cache generation (which
+        moves on when the page or the organisation's rules change) and each visitor
+        gets a fresh token in it."""
+        if template_name or context or renderer:
+            return super().render(template_name, context, renderer)
+        if self.is_bound or not self.shareable or getattr(self.page, "pk", None) is None:
+            return render_to_string(self.template_name, {"form": self})
+        key = f"form:{type(self).__name__}:{self.page.pk}:{get_language()}:{self.prefix}"
+        html = cached_per_generation(key, self._render_to_share)
+        return mark_safe(html.replace(TIME_TOKEN_PLACEHOLDER, form_time_token()))  # noqa: S308 - our template
+
+    __str__ = render
+
+    def _render_to_share(self):
+        self._rendering_to_share = True
+        try:
+            return str(render_to_string(self.template_name, {"form": self}))
+        finally:
+            self._rendering_to_share = False
 
     def visible_fields(self):
         return [f for f in super().visible_fields() if f.name != HONEYPOT_FIELD]

@@ -446,7 +446,9 @@ class SignUpFormPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["form"] = getattr(request, "_membership_form", None) or self.get_form()
+        form = getattr(request, "_membership_form", None) or self.get_form()
+        form.shareable = not getattr(request, "is_preview", False)
+        context["form"] = form
         context["thanks"] = request.GET.get("sent") == "1"
         context["confirmation"] = getattr(request, "_membership_confirmation", None)
         return context

@@ -19,7 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from wagtail.models import Page, Site
 
-from home.cache import invalidate_page_cache
+from home.cache import invalidate_page_cache, settings_for_site
 
 from .models import AuditEntry, ConsentRecord, MembershipSettings, SignUp, Supporter
 
@@ -82,7 +82,7 @@ def membership_settings_for_page(page):
     page._membership_site = site
     if site is None:
         return MembershipSettings()
-    return MembershipSettings.for_site(site)
+    return settings_for_site(MembershipSettings, site)
 
 
 def canonical_page(page):
@@ -108,10 +108,9 @@ def page_language(page):
     cached = page._state.fields_cache.get("locale")
     if cached is not None:
         return cached.language_code
-    from wagtail.models import Locale
+    from home.frame import locale_codes
 
-    code = Locale.objects.filter(pk=page.locale_id).values_list("language_code", flat=True).first()
-    return code or get_language()
+    return locale_codes().get(page.locale_id) or get_language()
 
 
 # -- rate limit -------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 
+from home.cache import cached_unless_preview
+
 #: Name of the hidden field that marks a POST as a statement signature.
 STATEMENT_MARKER = "statement-sign"
 #: Query string values of the states after a POST or a confirmation link.
@@ -163,8 +165,12 @@ class StatementPageMixin(models.Model):
         form = getattr(request, "_statement_form", None)
         if form is None:
             form = StatementForm(page=self)
+        form.shareable = not getattr(request, "is_preview", False)
         context["statement_form"] = form
-        context["signature_stats"] = self.signature_stats()
+        # Confirmations and paper signatures move the generation on.
+        context["signature_stats"] = cached_unless_preview(
+            request, f"statement:stats:{self.pk}", self.signature_stats
+        )
         context["statement_thanks"] = request.GET.get(THANKS_PARAM) == "1"
         context.setdefault("confirmation", getattr(request, "_membership_confirmation", None))
         return context

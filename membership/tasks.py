@@ -17,6 +17,8 @@ from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
 from wagtail.models import Page
 
+from home.cache import cached_per_generation, settings_for_site
+
 from .models import MembershipSettings, SignUp
 from .services import CONFIRM_PARAM, WITHDRAW_PARAM, confirmation_token, withdraw_token
 
@@ -35,7 +37,13 @@ def _page_in_language(page_id, language):
 
 
 def _organisation(site, language):
-    """(name in ``language``, reply-to address) in one query."""
+    """(name in ``language``, reply-to address), kept per generation."""
+    return cached_per_generation(
+        f"membership:organisation:{site.pk}:{language}", lambda: _find_organisation(site, language)
+    )
+
+
+def _find_organisation(site, language):
     from home.models import OrganisationText
 
     texts = list(
@@ -72,7 +80,7 @@ def deliver_confirmation(signup_ids, language):
     signups = [s for s in signups if s.supporter_id == supporter.pk]
     page = _page_in_language(signups[0].page_id, language)
     site = supporter.site
-    days = MembershipSettings.for_site(site).confirmation_link_days
+    days = settings_for_site(MembershipSettings, site).confirmation_link_days
     token = confirmation_token([s.pk for s in signups], days)
     base = page.get_full_url() if page is not None else site.root_url + "/"
     link = f"{base}?{CONFIRM_PARAM}={token}"

@@ -35,7 +35,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from home.blocks import BaseStreamBlock
-from home.cache import limit_page_cache
+from home.cache import cached_unless_preview, limit_page_cache
 from home.models import BasePage, IntroMixin
 from membership.statements import StatementPageMixin
 
@@ -299,13 +299,18 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
     def get_context(self, request, *args, **kwargs):
         self._request_site = Site.find_for_request(request)
         context = super().get_context(request, *args, **kwargs)
-        progress = self.get_demand_progress()
+        today = local_today()
+        # What the page lists changes only with a publish, a saved snippet or the
+        # date: kept per generation (not in previews, which show unsaved changes).
+        progress = cached_unless_preview(
+            request, f"campaign:progress:{self.pk}:{today}", lambda: self.get_demand_progress(today)
+        )
         seconds = seconds_until_next_deadline(
             [item.demand.deadline for item in progress] + [self.election_date]
         )
         if seconds is not None:
             limit_page_cache(request, seconds)
-        pledges = self.get_pledges()
+        pledges = cached_unless_preview(request, f"campaign:pledges:{self.pk}", self.get_pledges)
         filters = pledge_filters(request, pledges)
         context.update(
             {
@@ -318,7 +323,8 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
                 "open_data": self.open_data_urls(request),
                 "print_url": self.get_url(request)
                 + self.reverse_subpage("print_statement").lstrip("/"),
-                "election_passed": bool(self.election_date and self.election_date < local_today()),
+                "election_passed": bool(self.election_date and self.election_date < today),
+                "today": today,
             }
         )
         return context

@@ -25,3 +25,11 @@ else:
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def pre_fork(server, worker):
+    """Workers keep their database connections between requests (CONN_MAX_AGE), so
+    none may inherit one from the master: close any the preloaded app opened."""
+    from django.db import connections
+
+    connections.close_all()

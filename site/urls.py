@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config import views as site_views
+from home import routing as home_routing
 from home import views as home_views
 
 urlpatterns = [
@@ -34,6 +35,9 @@ urlpatterns += i18n_patterns(
     path("offline/", site_views.offline, name="offline"),
     # Movement: open-data files of campaign pages (…/data.json, …/data/demands.csv)
     path("", include("movement.urls")),
+    # Wagtail's page view with its routing remembered per generation (home/routing.py);
+    # the pattern is Wagtail's own, which stays behind it under the name wagtail_serve.
+    re_path(wagtail_urls.serve_pattern, home_routing.serve),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

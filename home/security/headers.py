@@ -19,15 +19,20 @@
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
+
+_admin_prefixes = {}
 
 
 def admin_prefix():
-    """Where Wagtail's admin lives (``/admin/``)."""
-    try:
-        return reverse("wagtailadmin_home")
-    except NoReverseMatch:  # a URLconf without the admin
-        return "/admin/"
+    """Where Wagtail's admin lives (``/admin/``), once per URL configuration."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    if urlconf not in _admin_prefixes:
+        try:
+            _admin_prefixes[urlconf] = reverse("wagtailadmin_home")
+        except NoReverseMatch:  # a URLconf without the admin
+            _admin_prefixes[urlconf] = "/admin/"
+    return _admin_prefixes[urlconf]
 
 
 class SecurityHeadersMiddleware:

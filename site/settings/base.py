@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "home.cache.PageCacheMiddleware",
     # A page whose HTML holds a CSP nonce is never stored in the page cache.
     "home.security.headers.CacheSafeNonceMiddleware",
+    # The Wagtail site of the host, from the cache (home/routing.py).
+    "home.routing.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguagePrefixMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -166,7 +168,6 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

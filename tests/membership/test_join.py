@@ -43,6 +43,43 @@ def test_form_pages_are_never_cached(client, org, join_page):
     assert second.get("X-Cache") != "HIT"
 
 
+def test_shown_form_is_shared_but_each_visitor_gets_a_fresh_time_token(
+    client, org, join_page, monkeypatch
+):
+    """The empty form's HTML is kept per generation; the time token in it is not."""
+    import re
+
+    from django.core import signing
+
+    from membership import forms as membership_forms
+
+    sq, _ = join_page
+    token_input = re.compile(r'name="form_time" value="([^"]+)"')
+    pages = []
+    for now in (1_700_000_000, 1_700_000_100):
+        monkeypatch.setattr(membership_forms.time, "time", lambda now=now: now)
+        pages.append(client.get(sq.url, HTTP_HOST=org.hostname).content.decode())
+    tokens = [token_input.search(html).group(1) for html in pages]
+    salt = membership_forms.TIME_TOKEN_SALT
+    assert [signing.loads(t, salt=salt) for t in tokens] == [1_700_000_000, 1_700_000_100]
+    assert membership_forms.TIME_TOKEN_PLACEHOLDER not in pages[1]
+    csrf_input = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    same = [csrf_input.sub("", token_input.sub("", html)) for html in pages]
+    assert same[0] == same[1]
+
+
+def test_shared_form_follows_publishing_and_previews_show_unsaved_texts(client, org, join_page):
+    sq, _ = join_page
+    assert JOIN_CONSENT_SQ in client.get(sq.url, HTTP_HOST=org.hostname).content.decode()
+    sq.consent_text = "Pajtohem me kushtet e reja."
+    preview = sq.make_preview_request().content.decode()
+    assert "Pajtohem me kushtet e reja." in preview
+    assert JOIN_CONSENT_SQ in client.get(sq.url, HTTP_HOST=org.hostname).content.decode()
+    sq.save_revision().publish()
+    html = client.get(sq.url, HTTP_HOST=org.hostname).content.decode()
+    assert "Pajtohem me kushtet e reja." in html and JOIN_CONSENT_SQ not in html
+
+
 def test_valid_join_stores_pending_signup_with_consent_and_sends_email(
     submit, client, org, join_page
 ):

@@ -214,3 +214,35 @@ def test_open_deadline_limits_how_long_the_page_is_cached(client, org, settings)
     request = response.wsgi_request
     assert 0 < request.page_cache_max_seconds <= 2 * 24 * 3600
     assert cache.get(page_cache_key(request)) is not None
+
+
+def test_shared_parts_follow_changes_filters_and_previews(client, campaign, settings):
+    """With the page cache off, the demands and pledges are kept as parts of the page
+    per generation: a pledge or an update saved shows at once, each filter has its
+    own list, and a preview shows the editor's unsaved demands."""
+    settings.PAGE_CACHE_SECONDS = 0
+    page, _page_en = campaign
+    add_pledges(page, 2)  # no signal: the page has not been shown yet
+    names = re.compile(r'<h3 class="pledge__name">([^<]+)</h3>')
+    assert len(names.findall(client.get(page.url).content.decode())) == 2
+    Pledge.objects.create(
+        campaign=page, name="E Reja Shembull", party="Lista C", signed_on=datetime.date(2019, 9, 2)
+    )
+    html = client.get(page.url).content.decode()
+    assert "E Reja Shembull" in names.findall(html)
+    filtered = client.get(page.url, {"party": "Lista C"}).content.decode()
+    assert names.findall(filtered) == ["E Reja Shembull"]
+    assert len(names.findall(client.get(page.url).content.decode())) == 3
+
+    assert "status-badge--in_the_works" not in html
+    add_updates(page)
+    ProgressUpdate.objects.first().save()
+    assert "status-badge--in_the_works" in client.get(page.url).content.decode()
+
+    page = CampaignPage.objects.get(pk=page.pk)
+    demands = list(page.demands.all())
+    demands[0].title = "Kërkesa e paruajtur"
+    page.demands = demands  # held in memory, as the editor's form does
+    preview = page.make_preview_request().content.decode()
+    assert "Kërkesa e paruajtur" in preview
+    assert "Kërkesa e paruajtur" not in client.get(page.url).content.decode()
