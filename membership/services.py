@@ -19,7 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from wagtail.models import Page, Site
 
-from home.cache import invalidate_page_cache, settings_for_site
+from home.cache import cached_per_generation, invalidate_page_cache, settings_for_site
 
 from .models import AuditEntry, ConsentRecord, MembershipSettings, SignUp, Supporter
 
@@ -91,12 +91,16 @@ def canonical_page(page):
 
 
 def canonical_page_id(page):
-    """The id of ``canonical_page(page)``, in one small query."""
-    first = (
-        Page.objects.filter(translation_key=page.translation_key)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
+    """The id of ``canonical_page(page)``, kept per generation (pages come and go
+    with a publish or a delete)."""
+    first = cached_per_generation(
+        f"membership:canonical:{page.translation_key}",
+        lambda: (
+            Page.objects.filter(translation_key=page.translation_key)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        ),
     )
     return first or page.pk
 
@@ -385,12 +389,11 @@ def confirm(signup_ids, site=None):
     return {s.kind for s in signups if s.state != SignUp.State.WITHDRAWN}
 
 
-def withdraw_token(supporter, page):
+def withdraw_token(supporter, page_id):
     """A signed link token that lets a person withdraw (it does not expire: leaving
     must stay as easy as joining). Bound to the address, so it dies with erasure."""
     return signing.dumps(
-        {"s": supporter.pk, "p": page.pk if page is not None else None, "e": _email_tag(supporter)},
-        salt=WITHDRAW_SALT,
+        {"s": supporter.pk, "p": page_id, "e": _email_tag(supporter)}, salt=WITHDRAW_SALT
     )
 
 
@@ -519,7 +522,7 @@ def handle_link(request, page, anchor=""):
 def _confirmed_state(request, page, base, signups):
     confirmed = [s for s in signups if s.state == SignUp.State.CONFIRMED]
     url = page.get_url(request) or "/"
-    token = withdraw_token(confirmed[0].supporter, page)
+    token = withdraw_token(confirmed[0].supporter, page.pk if page is not None else None)
     return {
         **base,
         "status": "confirmed",

@@ -36,6 +36,13 @@ def _page_in_language(page_id, language):
     return found or pages.filter(pk=page_id).first()
 
 
+def _page_link(page_id, language):
+    """(id, full URL) of ``_page_in_language``, kept per generation; (None, None)
+    when there is no such page."""
+    page = _page_in_language(page_id, language)
+    return (page.pk, page.get_full_url()) if page is not None else (None, None)
+
+
 def _organisation(site, language):
     """(name in ``language``, reply-to address), kept per generation."""
     return cached_per_generation(
@@ -78,13 +85,16 @@ def deliver_confirmation(signup_ids, language):
         return False
     supporter = signups[0].supporter
     signups = [s for s in signups if s.supporter_id == supporter.pk]
-    page = _page_in_language(signups[0].page_id, language)
+    page_id, page_url = cached_per_generation(
+        f"membership:page-link:{signups[0].page_id}:{language}",
+        lambda: _page_link(signups[0].page_id, language),
+    )
     site = supporter.site
     days = settings_for_site(MembershipSettings, site).confirmation_link_days
     token = confirmation_token([s.pk for s in signups], days)
-    base = page.get_full_url() if page is not None else site.root_url + "/"
+    base = page_url or site.root_url + "/"
     link = f"{base}?{CONFIRM_PARAM}={token}"
-    withdraw_link = f"{base}?{WITHDRAW_PARAM}={withdraw_token(supporter, page)}"
+    withdraw_link = f"{base}?{WITHDRAW_PARAM}={withdraw_token(supporter, page_id)}"
     name, reply_to = _organisation(site, language)
     with translation.override(language):
         context = {

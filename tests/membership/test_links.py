@@ -165,7 +165,7 @@ def test_withdraw_this_page_or_everything(submit, client, org, join_page, volunt
     submit(sq, join_data(email="ana@example.org"))
     submit(volunteer_page[0], volunteer_data(email="ana@example.org"))
     supporter = Supporter.objects.get()
-    token = withdraw_token(supporter, sq)
+    token = withdraw_token(supporter, sq.pk)
     html = client.get(f"{sq.url}?withdraw={token}", HTTP_HOST=org.hostname).content.decode()
     press(client, sq.url, html, org.hostname, **{"membership-scope": "page"})
     states = dict(supporter.signups.values_list("kind", "state"))
@@ -220,7 +220,7 @@ def test_withdrawn_people_are_purged_after_the_sites_time(submit, client, org, j
     submit(sq, join_data())
     supporter = Supporter.objects.get()
     html = client.get(
-        f"{sq.url}?withdraw={withdraw_token(supporter, sq)}", HTTP_HOST=org.hostname
+        f"{sq.url}?withdraw={withdraw_token(supporter, sq.pk)}", HTTP_HOST=org.hostname
     ).content.decode()
     press(client, sq.url, html, org.hostname, **{"membership-scope": "all"})
     purge()
