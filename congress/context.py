@@ -6,7 +6,7 @@ from datetime import date, time
 from django.conf import settings
 from django.db.models import Q, prefetch_related_objects
 
-from home.cache import limit_page_cache
+from home.cache import cached_unless_preview, limit_page_cache
 from home.templatetags.embed_tags import embed_html
 
 from . import timing
@@ -22,22 +22,38 @@ def congress_context(page, request, now):
         if seconds is not None:
             limit_page_cache(request, seconds)
 
+    # What the page shows changes with a publish (of the page or of an outcome) or
+    # with the state: kept per generation and state, except in previews.
+    content = cached_unless_preview(
+        request, f"congress:content:{page.pk}:{state}", lambda: congress_content(page, state)
+    )
+    return {
+        "state": state,
+        "countdown": countdown_text,
+        **content,
+        "event_json_ld": cached_unless_preview(
+            request,
+            f"congress:jsonld:{page.pk}:{request.scheme}:{request.get_host()}",
+            lambda: event_data(page, request),
+        ),
+        "ics_url": page.ics_url(request),
+    }
+
+
+def congress_content(page, state):
     streams, recording = stream_links(page, state)
     speakers = localized_speakers(page)
     outcomes = outcome_record(page, newest_first=state == timing.LIVE)
     prefetch_renditions(speakers, outcomes)
     return {
-        "state": state,
-        "countdown": countdown_text,
         "streams": streams,
         "recording": recording,
         "sessions": agenda_sessions(page, speakers),
         "speaker_list": speaker_list(page, speakers),
         "outcomes": outcomes,
-        "organisers": [b.value for b in page.organisers if b.value["role"] == "organiser"],
-        "partners": [b.value for b in page.organisers if b.value["role"] == "partner"],
-        "event_json_ld": event_data(page, request),
-        "ics_url": page.ics_url(request),
+        # plain dicts: a block's value holds its block, which cannot be cached
+        "organisers": [dict(b.value) for b in page.organisers if b.value["role"] == "organiser"],
+        "partners": [dict(b.value) for b in page.organisers if b.value["role"] == "partner"],
     }
 
 

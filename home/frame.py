@@ -138,15 +138,17 @@ class Frame:
         if page is None or not getattr(page, "pk", None):
             return {}
         if page.translation_key not in self._translations:
-            codes = locale_codes()
-            restricted = self.site_frame.restricted
-            pages = Page.objects.filter(translation_key=page.translation_key, live=True).only(
-                *PAGE_FIELDS
+            self._translations[page.translation_key] = cached_per_generation(
+                f"frame:translations:{page.translation_key}",
+                lambda: self._find_translations(page.translation_key),
             )
-            self._translations[page.translation_key] = {
-                codes.get(p.locale_id): p for p in pages if _is_public(p.path, restricted)
-            }
         return self._translations[page.translation_key]
+
+    def _find_translations(self, translation_key):
+        codes = locale_codes()
+        restricted = self.site_frame.restricted
+        pages = Page.objects.filter(translation_key=translation_key, live=True).only(*PAGE_FIELDS)
+        return {codes.get(p.locale_id): p for p in pages if _is_public(p.path, restricted)}
 
     def organisation(self):
         sf = self.site_frame
