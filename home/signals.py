@@ -37,6 +37,25 @@ post_save.connect(_site_setting_changed, dispatch_uid="pagecache_site_setting_sa
 post_delete.connect(_site_setting_changed, dispatch_uid="pagecache_site_setting_deleted")
 
 
+def connect_site_setting_parts():
+    """Rows that belong to a site setting (its inline panels: volunteer areas, texts
+    per language) change what pages show as much as the setting itself."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            related = getattr(field, "related_model", None)
+            if field.many_to_one and isinstance(related, type):
+                if issubclass(related, BaseSiteSetting):
+                    uid = f"pagecache_part_{model._meta.label_lower}"
+                    post_save.connect(invalidate_page_cache, sender=model, dispatch_uid=uid)
+                    post_delete.connect(invalidate_page_cache, sender=model, dispatch_uid=uid)
+                    break
+
+
+connect_site_setting_parts()
+
+
 def _ensure_locales(sender, **kwargs):
     from .demo import ensure_locales
 

@@ -311,3 +311,21 @@ class TestPageRules(WagtailPageTestCase):
             self.assertCanNotCreateAt(StandardPage, model)
         assert JoinPage.max_count_per_parent == 1
         assert JoinPage.page_cache is False and VolunteerPage.page_cache is False
+
+
+def test_volunteer_form_shows_an_area_added_later(client, org, volunteer_page, rules):
+    """The shared empty form follows the organisation's inline rows (areas) too."""
+    from wagtail.models import Locale
+
+    from membership.models import VolunteerArea
+
+    sq, _ = volunteer_page
+    assert "Evente" in client.get(sq.url, HTTP_HOST=org.hostname).content.decode()
+    VolunteerArea.objects.create(
+        settings=rules,
+        key="social",
+        locale=Locale.objects.get(language_code="sq"),
+        name="Rrjetet sociale",
+        sort_order=5,
+    )
+    assert "Rrjetet sociale" in client.get(sq.url, HTTP_HOST=org.hostname).content.decode()
