@@ -24,8 +24,10 @@ import os
 import pickle
 import re
 import struct
+import threading
 import time
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,18 +128,69 @@ def _move_generation_on():
 def cached_per_generation(name, compute, timeout=GENERATION_CACHE_SECONDS):
     """``compute()``, kept in the cache until the page-cache generation moves on
     (or ``timeout`` seconds). For what only publishing or settings change: sites,
-    routes, menus, settings. None is not kept."""
+    routes, menus, settings. None is not kept.
+
+    With a shared cache (Redis) each worker also keeps what it read in its own
+    memory (``_LocalCopies``): a key holds the generation, so what is under it never
+    changes, and only the generation itself needs a round trip per request."""
     key = f"{name}:{current_generation()}"
+    shared = _cache_is_shared()
+    if shared:
+        value = _local_copies.get(key)
+        if value is not None:
+            return value
     value = cache.get(key)
     if value is None:
         value = compute()
-        if value is not None:
-            try:
-                cache.set(key, value, timeout)
-            except (pickle.PicklingError, TypeError, AttributeError):
-                # Computed again next time: correct, but the work is not saved.
-                logger.warning("%s cannot be cached", name, exc_info=True)
+        if value is None:
+            return None
+        try:
+            cache.set(key, value, timeout)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            # Computed again next time: correct, but the work is not saved.
+            logger.warning("%s cannot be cached", name, exc_info=True)
+            return value
+    if shared:
+        _local_copies.set(key, value, timeout)
     return value
+
+
+class _LocalCopies:
+    """A small, bounded, per-process store of pickled values with expiry times.
+    Each get unpickles a copy, as Django's local-memory cache does, so that no two
+    requests share (and change) one object."""
+
+    def __init__(self, max_entries=2000):
+        self.max_entries = max_entries
+        self._data = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            expires, data = entry
+            if expires < time.monotonic():
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+        return pickle.loads(data)  # noqa: S301 - what this process stored itself
+
+    def set(self, key, value, timeout):
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._data[key] = (time.monotonic() + timeout, data)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._data.clear()
+
+
+_local_copies = _LocalCopies()
 
 
 def cached_unless_preview(request, name, compute):

@@ -49,6 +49,10 @@ class Supporter(models.Model):
         verbose_name=_("organisation"),
         on_delete=models.CASCADE,
         related_name="supporters",
+        # The unique (site, email) index below serves lookups by site; a second index
+        # on the site alone only tempted PostgreSQL into scanning a whole
+        # organisation for one address while its statistics were young.
+        db_index=False,
     )
     # Normalised (trimmed, lower case). Empty (NULL) for paper signatures without an
     # address and for erased people; NULLs never collide in the unique constraint.

@@ -1,4 +1,5 @@
 import gzip
+import os
 import re
 from collections import Counter
 
@@ -253,3 +254,55 @@ def test_limit_page_cache_shortens_the_stored_lifetime(rf):
     limit_page_cache(request, 30)
     limit_page_cache(request, 120)
     assert request.page_cache_max_seconds == 30
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL), as CI's second pass"
+)
+def test_redis_cache_reuses_one_client_per_pool():
+    """Django makes a new Redis client per cache operation; ours keeps one."""
+    from django.core.cache import caches
+
+    from home.cache_backends import RedisCache
+
+    cache = caches["default"]
+    assert isinstance(cache, RedisCache)
+    first = cache._cache.get_client(write=True)
+    cache.set("reuse-check", {"a": 1}, 5)
+    assert cache.get("reuse-check") == {"a": 1}
+    assert cache._cache.get_client(write=True) is first
+    assert cache._cache.get_client(write=False) is cache._cache.get_client(write=False)
+    cache.delete("reuse-check")
+
+
+def test_values_kept_per_generation_are_copies_and_follow_the_generation(monkeypatch):
+    """With a shared cache each worker also keeps its own copies: a request that
+    changes what it got changes nothing for the next, and a new generation is read
+    afresh."""
+    monkeypatch.setattr(page_cache, "_cache_is_shared", lambda: True)
+    page_cache._local_copies.clear()
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"menu": ["a"]}
+
+    first = page_cache.cached_per_generation("test:menu", compute)
+    first["menu"].append("changed by a request")
+    assert page_cache.cached_per_generation("test:menu", compute) == {"menu": ["a"]}
+    assert len(calls) == 1
+    page_cache.invalidate_page_cache()
+    assert page_cache.cached_per_generation("test:menu", compute) == {"menu": ["a"]}
+    assert len(calls) == 2
+    assert page_cache.cached_per_generation("test:nothing", lambda: None) is None
+
+
+def test_local_copies_expire_and_stay_bounded(monkeypatch):
+    copies = page_cache._LocalCopies(max_entries=3)
+    now = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    for number in range(5):
+        copies.set(f"k{number}", number, timeout=10)
+    assert [copies.get(f"k{number}") for number in range(5)] == [None, None, 2, 3, 4]
+    now[0] += 11
+    assert copies.get("k4") is None

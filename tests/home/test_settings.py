@@ -59,7 +59,7 @@ def test_environment_configures_database_cache_and_email(tmp_path):
     lines = result.stdout.splitlines()
     assert lines == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "home.cache_backends.RedisCache",
         "django.core.mail.backends.smtp.EmailBackend",
         "['a.example', 'b.example']",
         str(tmp_path),
