@@ -200,7 +200,8 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 PAGE_CACHE_CONTROL_MAX_AGE = int(os.environ.get("PAGE_CACHE_CONTROL_MAX_AGE", "60"))
 
 # Tasks (confirmation emails and other work after a request): run at once by default;
-# production can point TASKS_BACKEND at django_tasks' database backend with a worker.
+# TASKS_BACKEND can name a backend that defers them to a worker (e.g. the django-tasks-db
+# package's DatabaseBackend; see README).
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
