@@ -70,10 +70,15 @@ def _generation_file():
 
 
 def current_generation():
-    """The generation this request sees: read once per request (one Redis round trip
-    instead of one per cached value), and moved on by the request's own changes."""
-    generation = _request_generation.get()
-    return _read_generation() if generation is None else generation
+    """The generation this request sees: read at most once per request (one Redis
+    round trip instead of one per cached value), and moved on by the request's own
+    changes. Requests that keep nothing (the admin) never read it."""
+    memo = _request_generation.get()
+    if memo is None:
+        return _read_generation()
+    if "generation" not in memo:
+        memo["generation"] = _read_generation()
+    return memo["generation"]
 
 
 def _read_generation():
@@ -102,8 +107,9 @@ def invalidate_page_cache(**kwargs):
 
 def _next_generation():
     _move_generation_on()
-    if _request_generation.get() is not None:
-        _request_generation.set(_read_generation())
+    memo = _request_generation.get()
+    if memo is not None:
+        memo.pop("generation", None)  # read again when next needed
 
 
 def _move_generation_on():
@@ -139,7 +145,7 @@ def cached_per_generation(name, compute, timeout=GENERATION_CACHE_SECONDS):
         value = _local_copies.get(key)
         if value is not None:
             return value
-    value = cache.get(key)
+    value = _get_or_none(key)
     if value is None:
         value = compute()
         if value is None:
@@ -153,6 +159,16 @@ def cached_per_generation(name, compute, timeout=GENERATION_CACHE_SECONDS):
     if shared:
         _local_copies.set(key, value, timeout)
     return value
+
+
+def _get_or_none(key):
+    """``cache.get(key)``, with an entry that no longer unpickles (stored by an
+    earlier release whose classes have changed) taken as a miss and overwritten."""
+    try:
+        return cache.get(key)
+    except (pickle.UnpicklingError, AttributeError, ImportError, TypeError, EOFError):
+        logger.warning("cache entry %s could not be read; computed again", key, exc_info=True)
+        return None
 
 
 class _LocalCopies:
@@ -289,9 +305,15 @@ class CachedPage:
             if name.lower() not in UNSTORED_HEADERS
         )
         content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
-        # Weak: the same for the plain and the compressed body (and for every token).
-        headers += (("ETag", f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'),)
         parts = tuple(content.split(CSRF_PLACEHOLDER))
+        if len(parts) == 1:
+            # Weak: the same for the plain and the compressed body.
+            etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+            headers += (("ETag", etag),)
+        else:
+            # A page with a form is each visitor's own (their token): no validator that
+            # would answer 304 with a page holding another token than their cookie.
+            headers = tuple((n, v) for n, v in headers if n.lower() != "last-modified")
         gzip_parts = ()
         if len(content) >= GZIP_MIN_LENGTH:
             gzip_parts = tuple(
@@ -323,7 +345,7 @@ class PageCacheMiddleware:
         self._csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        token = _request_generation.set(_read_generation())
+        token = _request_generation.set({})
         try:
             return self._respond(request)
         finally:
@@ -338,7 +360,7 @@ class PageCacheMiddleware:
             return response
 
         key = page_cache_key(request)
-        cached = cache.get(key)
+        cached = _get_or_none(key)
         if isinstance(cached, CachedPage):  # anything else: a stale format, re-render
             return self._serve_cached(request, cached)
 
@@ -351,11 +373,13 @@ class PageCacheMiddleware:
             max_age = min(settings.PAGE_CACHE_CONTROL_MAX_AGE, timeout)
             patch_cache_control(response, public=True, max_age=max_age)
             patch_vary_headers(response, ("Cookie",))
-            response["Last-Modified"] = http_date()
+            has_form = bool(CSRF_INPUT.search(response.content))
+            if not has_form:
+                response["Last-Modified"] = http_date()
             response["X-Cache"] = "MISS"
             if timeout > 0:
                 cache.set(key, CachedPage.from_response(response), timeout)
-            if CSRF_INPUT.search(response.content):
+            if has_form:
                 # This copy carries the visitor's own CSRF token: not for shared caches.
                 patch_cache_control(response, private=True)
         return response

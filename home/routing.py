@@ -27,6 +27,7 @@ Preview and editing in the admin never use it.
 
 import hashlib
 
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
 from django.http.request import split_domain_port
 from django.utils.translation import get_language
@@ -59,7 +60,11 @@ class SiteMiddleware:
     def __call__(self, request):
         # Pages only: the admin, media and static files find their site as they need.
         if not hasattr(request, "_wagtail_site") and not request.path.startswith(EXCLUDED_PREFIXES):
-            hostname = split_domain_port(request._get_raw_host())[0]
+            try:
+                host = request.get_host()  # only allowed hosts are remembered
+            except DisallowedHost:
+                return self.get_response(request)  # answered 400 further on
+            hostname = split_domain_port(host)[0]
             port = request.get_port()
             try:
                 site = cached_per_generation(

@@ -37,7 +37,8 @@ urlpatterns += i18n_patterns(
     path("", include("movement.urls")),
     # Wagtail's page view with its routing remembered per generation (home/routing.py);
     # the pattern is Wagtail's own, which stays behind it under the name wagtail_serve.
-    re_path(wagtail_urls.serve_pattern, home_routing.serve),
+    # Wagtail's own _util/ views (password and login for restricted pages) stay its own.
+    re_path(r"^(?!_util/)" + wagtail_urls.serve_pattern.removeprefix("^"), home_routing.serve),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

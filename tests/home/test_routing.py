@@ -124,3 +124,35 @@ def test_a_change_inside_a_transaction_moves_the_generation_on_at_commit(make_or
 def test_routes_that_are_not_pages_get_404(client, org, standard_page):
     assert get(client, org, "/sq/nuk-ekziston/").status_code == 404
     assert get(client, org, "/sq/nuk-ekziston/").status_code == 404
+
+
+def test_password_and_login_restrictions_still_reach_wagtails_views(client, org, standard_page):
+    """Wagtail's _util/ views (password form, login) are not taken for pages."""
+    page, _ = standard_page
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.PASSWORD, password="sekret"
+    )
+    form = get(client, org, "/sq/rreth-nesh/")
+    assert form.status_code == 200 and "_util/authenticate_with_password" in form.content.decode()
+    action = f"/sq/_util/authenticate_with_password/{restriction.pk}/{page.pk}/"
+    posted = client.post(
+        action, {"password": "sekret", "return_url": "/sq/rreth-nesh/"}, HTTP_HOST=org.hostname
+    )
+    assert posted.status_code == 302 and posted["Location"] == "/sq/rreth-nesh/"
+    assert "Hyrje" in get(client, org, "/sq/rreth-nesh/").content.decode()
+
+    restriction.delete()
+    PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.LOGIN)
+    redirect = get(client, org, "/sq/rreth-nesh/")
+    assert redirect.status_code == 302
+    login = client.get(redirect["Location"], HTTP_HOST=org.hostname)
+    assert "_util/login" in redirect["Location"] and login.status_code == 200
+
+
+def test_hosts_outside_allowed_hosts_are_not_remembered(client, org, settings):
+    from django.core.cache import cache
+
+    settings.ALLOWED_HOSTS = [org.hostname]
+    response = client.get("/sq/", HTTP_HOST="made-up.example")
+    assert response.status_code == 400
+    assert not [key for key in cache._cache if "made-up.example" in str(key)]
