@@ -42,13 +42,12 @@ class SiteFrame:
     home_urls: dict = field(default_factory=dict)  # {language: url of the home page}
     menu: list = field(default_factory=list)  # [{"title", "url", "path"}]
     privacy_url: str = ""
-    restricted: tuple = ()
 
 
 def _build_site_frame(request, site, language):
     codes = locale_codes()
     restricted = restricted_paths()
-    frame = SiteFrame(restricted=restricted)
+    frame = SiteFrame()
 
     texts = list(
         OrganisationText.objects.filter(settings__site_id=site.id).select_related(
@@ -146,7 +145,7 @@ class Frame:
 
     def _find_translations(self, translation_key):
         codes = locale_codes()
-        restricted = self.site_frame.restricted
+        restricted = restricted_paths()
         pages = Page.objects.filter(translation_key=translation_key, live=True).only(*PAGE_FIELDS)
         return {codes.get(p.locale_id): p for p in pages if _is_public(p.path, restricted)}
 

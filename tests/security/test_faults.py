@@ -48,6 +48,22 @@ def database(down=False, read_only=False):
         yield
 
 
+@contextmanager
+def postgres_read_only():
+    """Inside: the database refuses every write, as a read-only replica or a server
+    put into read-only mode would (PostgreSQL only). After: it works again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL-only: needs a read-only transaction (DATABASE_URL=postgres://…)")
+    savepoint = transaction.savepoint()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL transaction_read_only = on")
+    try:
+        yield
+    finally:
+        transaction.savepoint_rollback(savepoint)
+        transaction.set_rollback(False)
+
+
 @pytest.fixture
 def pages(standard_page):
     return standard_page
@@ -147,22 +163,14 @@ def test_classification_of_database_errors():
 
 @pytest.mark.postgres
 def test_postgres_read_only_transaction(client, superuser, password, pages):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL-only: needs a read-only transaction (DATABASE_URL=postgres://…)")
     client = Client(raise_request_exception=False)
-    savepoint = transaction.savepoint()
-    with connection.cursor() as cursor:
-        # From here on the database refuses every write, as a read-only replica or a
-        # server put into read-only mode would.
-        cursor.execute("SET LOCAL transaction_read_only = on")
-    response = client.post(
-        "/admin/login/", {"username": "root", "password": password}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    with postgres_read_only():
+        response = client.post(
+            "/admin/login/", {"username": "root", "password": password}, HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert response.status_code == 503
     assert EN_MESSAGE in response.content.decode()
     assert response["Retry-After"] == "60"
-    transaction.savepoint_rollback(savepoint)
-    transaction.set_rollback(False)
     # Nothing was written, and the database works again.
     superuser.refresh_from_db()
     assert superuser.last_login is None
@@ -234,18 +242,12 @@ def test_sign_up_failing_half_way_keeps_nothing(join_page):
 
 @pytest.mark.postgres
 def test_postgres_read_only_sign_up(join_page):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL-only: needs a read-only transaction (DATABASE_URL=postgres://…)")
     from tests.membership.conftest import join_data
 
     client = Client(raise_request_exception=False)
-    savepoint = transaction.savepoint()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL transaction_read_only = on")
-    response = client.post(join_page.url, join_data(), HTTP_HOST=HOST)
+    with postgres_read_only():
+        response = client.post(join_page.url, join_data(), HTTP_HOST=HOST)
     assert response.status_code == 503
-    transaction.savepoint_rollback(savepoint)
-    transaction.set_rollback(False)
     assert sign_up_rows() == (0, 0)
     response = client.post(join_page.url, join_data(), HTTP_HOST=HOST)
     assert response.status_code == 302

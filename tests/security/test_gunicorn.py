@@ -107,18 +107,24 @@ def stop(process, log):
         log.close()
 
 
-def test_sigterm_lets_the_request_in_flight_finish(tmp_path):
-    started = time.monotonic()
-    process, base, db, log = start(tmp_path, graceful_timeout=10)
+def sigterm_during_slow_request(tmp_path, graceful_timeout, seconds):
+    """SIGTERM while a request that takes ``seconds`` is halfway; (result, process, db)."""
+    process, base, db, log = start(tmp_path, graceful_timeout=graceful_timeout)
     try:
-        thread, result = request_in_background(f"{base}/slow/?seconds=2")
+        thread, result = request_in_background(f"{base}/slow/?seconds={seconds}")
         wait_for(tmp_path / "marker")
         process.send_signal(signal.SIGTERM)
         thread.join(timeout=15)
-        assert result.get("status") == 200, result
-        assert result["body"] == "saved"
     finally:
         stop(process, log)
+    return result, process, db
+
+
+def test_sigterm_lets_the_request_in_flight_finish(tmp_path):
+    started = time.monotonic()
+    result, process, db = sigterm_during_slow_request(tmp_path, graceful_timeout=10, seconds=2)
+    assert result.get("status") == 200, result
+    assert result["body"] == "saved"
     assert process.returncode == 0
     assert rows(db) == ["first half", "second half"]
     assert time.monotonic() - started < 30
@@ -126,15 +132,8 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path):
 
 def test_request_longer_than_the_grace_period_is_cut_off_and_saves_nothing(tmp_path):
     started = time.monotonic()
-    process, base, db, log = start(tmp_path, graceful_timeout=1)
-    try:
-        thread, result = request_in_background(f"{base}/slow/?seconds=8")
-        wait_for(tmp_path / "marker")
-        process.send_signal(signal.SIGTERM)
-        thread.join(timeout=15)
-        assert "error" in result, result
-    finally:
-        stop(process, log)
+    result, _process, db = sigterm_during_slow_request(tmp_path, graceful_timeout=1, seconds=8)
+    assert "error" in result, result
     assert rows(db) == []
     assert time.monotonic() - started < 30
 
