@@ -10,8 +10,10 @@ class HomeConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import signals
+        from . import invalidation
+        from .demo import ensure_locales
 
+        invalidation.connect()
         # Every configured content language gets its Locale: adding a language is a
         # settings change, not a data migration.
-        post_migrate.connect(signals._ensure_locales, sender=self)
+        post_migrate.connect(ensure_locales, sender=self)

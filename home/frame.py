@@ -1,39 +1,40 @@
 """What every page shows around its content: the organisation, its menu, the
 language switcher and hreflang alternates.
 
-Computed once per request, in a handful of queries, and the parts that do not
-depend on the page (organisation, menu, home page in each language, privacy page)
-are kept in the cache under the page-cache generation, so publishing a page or
-changing the settings refreshes them at once.
+Computed once per request (``Frame.for_request``) in four queries: the
+organisation's settings and texts, the home and privacy pages in every language,
+the menu, and the translations of the page. Nothing is kept between requests:
+the page cache in front (home/cache.py) keeps whole pages.
 """
 
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import get_language
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Page, Site
 
-from .cache import cached_per_generation
 from .models import OrganisationSettings, OrganisationText, in_language
-from .routing import is_restricted, restricted_paths
 
-PAGE_FIELDS = ("id", "path", "depth", "url_path", "locale_id", "translation_key", "title", "slug")
+PAGE_FIELDS = (
+    "id",
+    "path",
+    "depth",
+    "url_path",
+    "locale_id",
+    "translation_key",
+    "title",
+    "slug",
+    "locale__language_code",
+)
 
 
-def locale_codes():
-    """{locale id: language code}, kept per generation (locales almost never change)."""
-    return cached_per_generation(
-        "frame:locales", lambda: dict(Locale.objects.values_list("id", "language_code"))
-    )
-
-
-def _is_public(page_path, restricted):
-    return not is_restricted(page_path, restricted)
+def _pages():
+    return Page.objects.live().select_related("locale").only(*PAGE_FIELDS)
 
 
 @dataclass
 class SiteFrame:
-    """The page-independent part of the frame, for one site and language (cached)."""
+    """The page-independent part of the frame, for one site and language."""
 
     org_settings: object = None
     org_text: object = None
@@ -45,18 +46,15 @@ class SiteFrame:
 
 
 def _build_site_frame(request, site, language):
-    codes = locale_codes()
-    restricted = restricted_paths()
     frame = SiteFrame()
-
     texts = list(
         OrganisationText.objects.filter(settings__site_id=site.id).select_related(
-            "settings", "settings__logo"
+            "settings", "settings__logo", "locale"
         )
     )
     if texts:
         frame.org_settings = texts[0].settings
-        frame.org_text = in_language({codes.get(t.locale_id): t for t in texts}, language)
+        frame.org_text = in_language({t.locale.language_code: t for t in texts}, language)
     else:
         frame.org_settings = (
             OrganisationSettings.objects.filter(site=site).select_related("logo").first()
@@ -66,30 +64,18 @@ def _build_site_frame(request, site, language):
     # The home page and the privacy page in every language, in one query.
     privacy_id = frame.org_settings.privacy_page_id if frame.org_settings else None
     keys = Page.objects.filter(pk__in=[site.root_page_id, privacy_id]).values("translation_key")
-    pages = list(Page.objects.filter(translation_key__in=keys, live=True).only(*PAGE_FIELDS))
+    pages = list(_pages().public().filter(translation_key__in=keys))
     root_key = next((p.translation_key for p in pages if p.pk == site.root_page_id), None)
-    homes = {codes.get(p.locale_id): p for p in pages if p.translation_key == root_key}
-    privacy = {
-        codes.get(p.locale_id): p
-        for p in pages
-        if p.translation_key != root_key and _is_public(p.path, restricted)
-    }
+    homes = {p.locale.language_code: p for p in pages if p.translation_key == root_key}
+    privacy = {p.locale.language_code: p for p in pages if p.translation_key != root_key}
     for code, page in homes.items():
         frame.home_urls[code] = page.get_url(request)
     home = in_language(homes, language)
     if home is not None:
         frame.home_url = home.get_url(request)
-        children = (
-            Page.objects.filter(
-                path__startswith=home.path, depth=home.depth + 1, live=True, show_in_menus=True
-            )
-            .only(*PAGE_FIELDS)
-            .order_by("path")
-        )
         frame.menu = [
             {"title": child.title, "url": child.get_url(request), "path": child.path}
-            for child in children
-            if _is_public(child.path, restricted)
+            for child in _pages().public().in_menu().child_of(home).order_by("path")
         ]
     privacy_page = in_language(privacy, language)
     if privacy_page is not None:
@@ -111,11 +97,11 @@ class Frame:
 
     @classmethod
     def for_request(cls, request):
-        frame = getattr(request, "_civic_frame", None)
+        frame = getattr(request, "civic_frame", None)
         if frame is None or frame.language != get_language():
             frame = cls(request)
             if request is not None:
-                request._civic_frame = frame
+                request.civic_frame = frame
         return frame
 
     @property
@@ -124,30 +110,25 @@ class Frame:
             if self.site is None:
                 self._site_frame = SiteFrame(name=settings.WAGTAIL_SITE_NAME)
             else:
-                host = self.request.get_host() if self.request is not None else ""
-                scheme = self.request.scheme if self.request is not None else ""
-                self._site_frame = cached_per_generation(
-                    f"frame:site:{self.site.pk}:{self.language}:{scheme}:{host}",
-                    lambda: _build_site_frame(self.request, self.site, self.language),
-                )
+                self._site_frame = _build_site_frame(self.request, self.site, self.language)
         return self._site_frame
 
     def translations(self, page):
         """{language: live, public translation of ``page``} (itself included)."""
         if page is None or not getattr(page, "pk", None):
             return {}
-        if page.translation_key not in self._translations:
-            self._translations[page.translation_key] = cached_per_generation(
-                f"frame:translations:{page.translation_key}",
-                lambda: self._find_translations(page.translation_key),
-            )
-        return self._translations[page.translation_key]
+        key = page.translation_key
+        if key not in self._translations:
+            pages = _pages().public().filter(translation_key=key)
+            self._translations[key] = {p.locale.language_code: p for p in pages}
+        return self._translations[key]
 
-    def _find_translations(self, translation_key):
-        codes = locale_codes()
-        restricted = restricted_paths()
-        pages = Page.objects.filter(translation_key=translation_key, live=True).only(*PAGE_FIELDS)
-        return {codes.get(p.locale_id): p for p in pages if _is_public(p.path, restricted)}
+    def language_of(self, page):
+        """The language of ``page``, from its translations (no query of its own)."""
+        for code, translation in self.translations(page).items():
+            if translation.pk == page.pk:
+                return code
+        return page.locale.language_code
 
     def organisation(self):
         sf = self.site_frame
@@ -198,6 +179,12 @@ class Frame:
         return links
 
 
+# TRANSITION-SHIM: removed once no app uses these names.
+def locale_codes():
+    from wagtail.models import Locale
+
+    return dict(Locale.objects.values_list("id", "language_code"))
+
+
 def page_language(page):
-    """The language code of a page's locale, without a query."""
     return locale_codes().get(getattr(page, "locale_id", None), "")

@@ -1,6 +1,5 @@
 from django.conf import settings as django_settings
 from django.db import models
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -15,7 +14,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Locale, Orderable, Page, PageViewRestriction
+from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, CallToActionBlock
@@ -43,30 +42,6 @@ class BasePage(Page):
 
     class Meta:
         abstract = True
-
-    def get_view_restrictions(self):
-        """Wagtail's query, skipped for a page with no restricted ancestor (the list of
-        restricted paths is kept per page-cache generation, see home/routing.py)."""
-        from .routing import is_restricted
-
-        if not is_restricted(self.path):
-            return PageViewRestriction.objects.none()
-        return super().get_view_restrictions()
-
-    def serve(self, request, *args, **kwargs):
-        if getattr(request, "is_preview", False):
-            # A routable page's preview comes through serve(), and Page.serve() would
-            # mark the request as no preview: shared caches would then be used (and
-            # filled) with the editor's unsaved changes.
-            return TemplateResponse(
-                request,
-                self.get_template(request, *args, **kwargs),
-                self.get_context(request, *args, **kwargs),
-            )
-        response = super().serve(request, *args, **kwargs)
-        if self.page_cache:
-            response.page_cacheable = True
-        return response
 
 
 class IntroMixin(models.Model):

@@ -1,12 +1,11 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path, re_path
+from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config import views as site_views
-from home import routing as home_routing
 from home import views as home_views
 
 urlpatterns = [
@@ -35,10 +34,6 @@ urlpatterns += i18n_patterns(
     path("offline/", site_views.offline, name="offline"),
     # Movement: open-data files of campaign pages (…/data.json, …/data/demands.csv)
     path("", include("movement.urls")),
-    # Wagtail's page view with its routing remembered per generation (home/routing.py);
-    # the pattern is Wagtail's own, which stays behind it under the name wagtail_serve.
-    # Wagtail's own _util/ views (password and login for restricted pages) stay its own.
-    re_path(r"^(?!_util/)" + wagtail_urls.serve_pattern.removeprefix("^"), home_routing.serve),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -8,7 +8,7 @@ import pytest
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls
 # that browser tests make around it are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-from django.core.cache import cache
+from django.core.cache import caches
 from wagtail.models import Locale, Page, Site
 
 from home.models import HomePage, OrganisationSettings, OrganisationText, StandardPage
@@ -61,10 +61,12 @@ def _no_language_leaks():
 @pytest.fixture(autouse=True)
 def _clean_cache(settings, tmp_path):
     # Every test gets its own page-cache generation file and an empty cache.
-    settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "page-cache-generation"
-    cache.clear()
+    settings.PAGE_CACHE_GENERATION_DIR = tmp_path / "page-cache"
+    for each in caches.all():
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ The work is done once per request by ``home.frame.Frame``.
 
 from django import template
 
-from home.frame import Frame, page_language
+from home.frame import Frame
 
 register = template.Library()
 
@@ -51,7 +51,7 @@ def page_type(page):
     return page._meta.model_name if hasattr(page, "_meta") else ""
 
 
-@register.filter
-def language_of(page):
-    """The language code of the page's locale."""
-    return page_language(page)
+@register.simple_tag(takes_context=True)
+def page_language(context):
+    """The language code of the current page's locale."""
+    return _frame(context).language_of(context["page"])

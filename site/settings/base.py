@@ -89,20 +89,19 @@ MIDDLEWARE = [
     # Permissions-Policy on every response (home/security/headers.py).
     "home.security.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Compresses pages (static files come compressed from whitenoise). Django's
-    # gzip adds random bytes to each response against BREACH-style attacks.
-    "django.middleware.gzip.GZipMiddleware",
     # Content-Security-Policy per area (public, admin, media); outside the page cache
     # so that cached pages get their header fresh.
     "home.security.headers.ContentSecurityPolicyMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
     # Serves anonymous page views from the cache before sessions, auth or the
-    # database are touched; see home/cache.py.
+    # database are touched, as GZip and ConditionalGet below made them; see
+    # home/cache.py.
     "home.cache.PageCacheMiddleware",
+    # Compresses pages (static files come compressed from whitenoise). Django's
+    # gzip adds random bytes to each response against BREACH-style attacks.
+    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     # A page whose HTML holds a CSP nonce is never stored in the page cache.
     "home.security.headers.CacheSafeNonceMiddleware",
-    # The Wagtail site of the host, from the cache (home/routing.py).
-    "home.routing.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguagePrefixMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,31 +170,51 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when REDIS_URL is set (shared by every worker), else local memory.
+# Caches. "default" (Wagtail's site list, rate limits) is shared by every worker:
+# Redis when REDIS_URL is set, else files in var/cache. "pages" holds the page
+# cache (home/cache.py): the same Redis, else each worker's own memory.
+# A Redis that is down or slow is a miss after half a second, logged, never an error
+# (django-redis's IGNORE_EXCEPTIONS). CACHE_BACKEND=dummy keeps nothing at all
+# (to measure truly cold renders).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "home.cache_backends.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "civic"),
-            "TIMEOUT": 600,
-        }
+if os.environ.get("CACHE_BACKEND", "") == "dummy":
+    _dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    CACHES = {"default": _dummy, "pages": _dummy}
+elif REDIS_URL:
+    _redis = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "civic"),
+        "TIMEOUT": 600,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
     }
+    CACHES = {"default": _redis, "pages": _redis}
 else:
     CACHES = {
         "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+            "TIMEOUT": 600,
+        },
+        "pages": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "civic-site",
+            "LOCATION": "civic-pages",
             "TIMEOUT": 600,
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
     }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # How long an anonymous page stays in the server-side cache (seconds); 0 turns the
-# page cache off. Publishing, unpublishing, moving or deleting a page, or changing
-# an organisation's settings, empties it at once.
+# page cache off. A change to what a site's pages show empties that site's part of
+# it at once (home/invalidation.py).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Where the per-site generations are kept when the cache is local memory.
+PAGE_CACHE_GENERATION_DIR = VAR_DIR / "page-cache"
 # How long browsers and shared caches may reuse a page without asking again.
 PAGE_CACHE_CONTROL_MAX_AGE = int(os.environ.get("PAGE_CACHE_CONTROL_MAX_AGE", "60"))
 

@@ -59,7 +59,7 @@ def test_environment_configures_database_cache_and_email(tmp_path):
     lines = result.stdout.splitlines()
     assert lines == [
         "django.db.backends.postgresql",
-        "home.cache_backends.RedisCache",
+        "django_redis.cache.RedisCache",
         "django.core.mail.backends.smtp.EmailBackend",
         "['a.example', 'b.example']",
         str(tmp_path),
@@ -72,7 +72,8 @@ def test_defaults_need_no_services(tmp_path):
         "print(s.DATABASES['default']['ENGINE']);"
         "print(s.DATABASES['default']['OPTIONS']['transaction_mode']);"
         "print('journal_mode=WAL' in s.DATABASES['default']['OPTIONS']['init_command']);"
-        "print(s.CACHES['default']['BACKEND']); print(s.EMAIL_BACKEND)"
+        "print(s.CACHES['default']['BACKEND']); print(s.CACHES['pages']['BACKEND']);"
+        "print(s.EMAIL_BACKEND)"
     )
     result = run_python(code, SECRET_KEY="x" * 50, VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -80,6 +81,7 @@ def test_defaults_need_no_services(tmp_path):
         "django.db.backends.sqlite3",
         "IMMEDIATE",
         "True",
+        "django.core.cache.backends.filebased.FileBasedCache",
         "django.core.cache.backends.locmem.LocMemCache",
         "django.core.mail.backends.console.EmailBackend",
     ]

@@ -91,9 +91,9 @@ def test_open_data_neutralises_formulas(client, org):
         demand.save()
     add_pledges(page, 2)
     movement_models.Pledge.objects.filter(campaign=page).update(name=HOSTILE[0], party=HOSTILE[3])
-    from home.cache import invalidate_page_cache
+    from home.cache import invalidate_sites
 
-    invalidate_page_cache()
+    invalidate_sites()
     base = page.url
     for name in ("demands", "progress", "pledges"):
         response = client.get(f"{base}data/{name}.csv", HTTP_HOST=HOST)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from home.cache import invalidate_page_cache
+from home.cache import invalidate_sites
 
 from .conftest import HOST
 
@@ -54,7 +54,7 @@ def public_site(request, org, standard_page):
     movement_fixtures.add_news(org, news, 3)
     join = request.getfixturevalue("join_page")
     congress = request.getfixturevalue("make_congress")()
-    invalidate_page_cache()
+    invalidate_sites()
     return {"campaign": campaign, "news": news[0], "join": join[0], "congress": congress[0]}
 
 

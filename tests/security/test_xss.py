@@ -134,9 +134,9 @@ def hostile_pages(org):
     org.settings.email = "x@example.org"
     org.settings.phone = PAYLOADS[1][:40]
     org.settings.save()
-    from home.cache import invalidate_page_cache
+    from home.cache import invalidate_sites
 
-    invalidate_page_cache()
+    invalidate_sites()
     return pages
 
 
