@@ -1,9 +1,9 @@
 """What every page shows around its content: the organisation, its menu, the
 language switcher and hreflang alternates.
 
-Computed once per request (``Frame.for_request``) in four queries: the
-organisation's settings and texts, the home and privacy pages in every language,
-the menu, and the translations of the page. Nothing is kept between requests:
+Computed once per request (``Frame.for_request``) in five queries: the
+organisation's settings and texts, the pages with view restrictions, the home and
+privacy pages in every language, the menu, and the translations of the page. Nothing is kept between requests:
 the page cache in front (home/cache.py) keeps whole pages.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import get_language
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 
 from .models import OrganisationSettings, OrganisationText, in_language
 
@@ -32,6 +32,12 @@ def _pages():
     return Page.objects.live().select_related("locale").only(*PAGE_FIELDS)
 
 
+def _public(pages, restricted):
+    """What ``QuerySet.public()`` keeps, with the restricted paths read once per
+    request instead of once per queryset."""
+    return [p for p in pages if not any(p.path.startswith(path) for path in restricted)]
+
+
 @dataclass
 class SiteFrame:
     """The page-independent part of the frame, for one site and language."""
@@ -45,7 +51,7 @@ class SiteFrame:
     privacy_url: str = ""
 
 
-def _build_site_frame(request, site, language):
+def _build_site_frame(request, site, language, restricted):
     frame = SiteFrame()
     texts = list(
         OrganisationText.objects.filter(settings__site_id=site.id).select_related(
@@ -64,7 +70,7 @@ def _build_site_frame(request, site, language):
     # The home page and the privacy page in every language, in one query.
     privacy_id = frame.org_settings.privacy_page_id if frame.org_settings else None
     keys = Page.objects.filter(pk__in=[site.root_page_id, privacy_id]).values("translation_key")
-    pages = list(_pages().public().filter(translation_key__in=keys))
+    pages = _public(_pages().filter(translation_key__in=keys), restricted)
     root_key = next((p.translation_key for p in pages if p.pk == site.root_page_id), None)
     homes = {p.locale.language_code: p for p in pages if p.translation_key == root_key}
     privacy = {p.locale.language_code: p for p in pages if p.translation_key != root_key}
@@ -75,7 +81,7 @@ def _build_site_frame(request, site, language):
         frame.home_url = home.get_url(request)
         frame.menu = [
             {"title": child.title, "url": child.get_url(request), "path": child.path}
-            for child in _pages().public().in_menu().child_of(home).order_by("path")
+            for child in _public(_pages().in_menu().child_of(home).order_by("path"), restricted)
         ]
     privacy_page = in_language(privacy, language)
     if privacy_page is not None:
@@ -94,6 +100,16 @@ class Frame:
             self.site = Site.objects.filter(is_default_site=True).first()
         self._site_frame = None
         self._translations = {}
+        self._restricted = None
+
+    @property
+    def restricted(self):
+        """Paths of the pages with a view restriction (their subtrees are not public)."""
+        if self._restricted is None:
+            self._restricted = tuple(
+                PageViewRestriction.objects.values_list("page__path", flat=True)
+            )
+        return self._restricted
 
     @classmethod
     def for_request(cls, request):
@@ -110,7 +126,9 @@ class Frame:
             if self.site is None:
                 self._site_frame = SiteFrame(name=settings.WAGTAIL_SITE_NAME)
             else:
-                self._site_frame = _build_site_frame(self.request, self.site, self.language)
+                self._site_frame = _build_site_frame(
+                    self.request, self.site, self.language, self.restricted
+                )
         return self._site_frame
 
     def translations(self, page):
@@ -119,7 +137,7 @@ class Frame:
             return {}
         key = page.translation_key
         if key not in self._translations:
-            pages = _pages().public().filter(translation_key=key)
+            pages = _public(_pages().filter(translation_key=key), self.restricted)
             self._translations[key] = {p.locale.language_code: p for p in pages}
         return self._translations[key]
 

@@ -31,9 +31,8 @@ EVERY_SITE = None
 DELETES_ONLY = {"wagtailimages.Rendition"}
 
 SHOWN_ON_PUBLIC_PAGES = {
-    # Which site a host is, and the languages a site is in.
+    # Which site a host is (a hostname or the default site changes).
     "wagtailcore.Site": EVERY_SITE,
-    "wagtailcore.Locale": EVERY_SITE,
     # Pages are covered by their publish, unpublish, move and delete (below); a view
     # restriction changes what anonymous visitors may see of a page and its menu.
     "wagtailcore.PageViewRestriction": "page",
