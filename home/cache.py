@@ -8,7 +8,7 @@ user nor the database.
 What is stored: the 200 answer to an anonymous GET (no session cookie) of a Wagtail
 page whose type keeps ``page_cache = True`` (``mark_page_cacheable``, a
 ``before_serve_page`` hook), or of a view that sets ``response.page_cacheable``.
-Never a response that sets a cookie (a page whose form used a CSRF token sets the
+Never a response that holds a CSP nonce, or that sets a cookie (a page whose form used a CSRF token sets the
 CSRF cookie: Django's own cache middleware has the same rule) or that says
 ``private``, ``no-cache`` or ``no-store``. So nothing of one visitor reaches another.
 
@@ -251,6 +251,7 @@ class PageCacheMiddleware:
             and response.status_code == 200
             and not response.streaming
             and not response.cookies
+            and not getattr(request, "csp_nonce", None)  # true once a nonce was made
             and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
         )
 

@@ -9,12 +9,11 @@
   and a policy that runs nothing for uploaded files under ``/media/``
   (``MEDIA_CONTENT_SECURITY_POLICY``). It sits *outside* the page cache, so a page
   served from the cache gets its header here, freshly, like any other response.
-- ``CacheSafeNonceMiddleware``: sits *inside* the page cache. A response whose
-  rendering used ``request.csp_nonce`` carries a per-request nonce in its HTML; such
-  a response must never be stored and replayed to another visitor (their header
-  would name another nonce and the script would be blocked), so it is marked as not
-  cacheable. Public templates use no inline script, so in practice no page is
-  affected; the guard keeps it that way if one ever does.
+
+A response whose rendering used ``request.csp_nonce`` carries a per-request nonce
+in its HTML; the page cache never stores it (``home.cache``: django-csp's lazy
+``request.csp_nonce`` is true once a nonce was made). Public templates use no
+inline script, so in practice no page is affected.
 """
 
 from csp.middleware import CSPMiddleware
@@ -63,14 +62,3 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         elif path.startswith(settings.MEDIA_URL):
             parts.config = _directives("MEDIA_CONTENT_SECURITY_POLICY")
         return parts
-
-
-class CacheSafeNonceMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if getattr(request, "_csp_nonce", None) and getattr(response, "page_cacheable", False):
-            response.page_cacheable = False
-        return response

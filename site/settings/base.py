@@ -100,8 +100,6 @@ MIDDLEWARE = [
     # gzip adds random bytes to each response against BREACH-style attacks.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    # A page whose HTML holds a CSP nonce is never stored in the page cache.
-    "home.security.headers.CacheSafeNonceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguagePrefixMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from home.security.headers import CacheSafeNonceMiddleware
 
 from .conftest import HOST
 
@@ -135,15 +134,25 @@ def test_media_files_run_nothing(production, client, settings, tmp_path):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_a_page_using_a_nonce_is_never_stored_in_the_page_cache(rf: RequestFactory):
-    class Response:
-        page_cacheable = True
+def test_a_page_using_a_nonce_is_never_stored_in_the_page_cache(client, org, monkeypatch):
+    """A nonce is per response: a page whose render asked for one is not kept."""
+    import home.models
 
-    request = rf.get("/")
-    request._csp_nonce = "abc"
-    assert CacheSafeNonceMiddleware(lambda r: Response())(request).page_cacheable is False
-    request = rf.get("/")
-    assert CacheSafeNonceMiddleware(lambda r: Response())(request).page_cacheable is True
+    real_serve = home.models.HomePage.serve
+    used = []
+
+    def serve(self, request, *args, **kwargs):
+        response = real_serve(self, request, *args, **kwargs)
+        if used:
+            str(request.csp_nonce)  # as a template's {{ request.csp_nonce }} would
+        return response
+
+    monkeypatch.setattr(home.models.HomePage, "serve", serve)
+    client.get("/sq/", HTTP_HOST=org.hostname)
+    assert client.get("/sq/", HTTP_HOST=org.hostname)["X-Cache"] == "HIT"
+    used.append(True)
+    client.get("/en/", HTTP_HOST=org.hostname)
+    assert client.get("/en/", HTTP_HOST=org.hostname).get("X-Cache") is None
 
 
 def test_production_settings_upgrade_insecure_requests(tmp_path):
