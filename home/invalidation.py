@@ -75,6 +75,11 @@ def sites_of(instance, path):
 
 
 def _changed(sender, instance, path, **kwargs):
+    if isinstance(instance, Site):
+        # Every site (a host may move from one to another), and this one even when it
+        # has just been deleted: pages stored under its hosts name it.
+        invalidate_sites(set(Site.objects.values_list("pk", flat=True)) | {instance.pk})
+        return
     invalidate_sites(sites_of(instance, path))
 
 

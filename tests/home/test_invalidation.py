@@ -1,0 +1,327 @@
+"""The list of what public pages show (home/invalidation.py), walked: for each
+model, create, edit and delete a row, and check that the public page shows the change
+on the very next request, although it was served from the page cache just before."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from wagtail.documents.models import Document
+from wagtail.images.models import Image
+from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import Locale, Page, PageViewRestriction, Site
+
+from home.invalidation import SHOWN_ON_PUBLIC_PAGES, unlisted_site_settings
+from home.models import OrganisationSettings, OrganisationText, StandardPage
+
+movement_fixtures = pytest.importorskip("tests.movement.conftest")
+congress_fixtures = pytest.importorskip("tests.congress.conftest")
+membership_fixtures = pytest.importorskip("tests.membership.conftest")
+
+pytestmark = pytest.mark.django_db
+
+congress_index = congress_fixtures.congress_index
+make_congress = congress_fixtures.make_congress
+rules = membership_fixtures.rules
+volunteer_page = membership_fixtures.volunteer_page
+
+SCENARIOS = {}
+
+
+def scenario(label):
+    def register(function):
+        SCENARIOS[label] = function
+        return function
+
+    return register
+
+
+class Visitor:
+    """An anonymous visitor who checks what a page shows."""
+
+    def __init__(self, client, host):
+        self.client = client
+        self.host = host
+
+    def get(self, url, host=None):
+        response = self.client.get(url, HTTP_HOST=host or self.host)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    def sees(self, url, present=(), absent=(), host=None, cached=True):
+        """The page shows ``present`` and not ``absent`` on this request; and (for a
+        cached page) it is then served from the cache, so the next change must reach
+        the cache to be seen."""
+        html = self.get(url, host).text
+        for text in present:
+            assert text in html, (url, text)
+        for text in absent:
+            assert text not in html, (url, text)
+        if cached:
+            assert self.get(url, host)["X-Cache"] == "HIT", url
+        return html
+
+
+def test_every_listed_model_is_walked():
+    assert set(SCENARIOS) == set(SHOWN_ON_PUBLIC_PAGES)
+
+
+def test_every_site_setting_and_its_rows_are_listed():
+    assert unlisted_site_settings() == []
+
+
+@pytest.mark.parametrize("label", sorted(SHOWN_ON_PUBLIC_PAGES))
+def test_a_change_shows_on_the_next_request(label, client, org, request):
+    SCENARIOS[label](Visitor(client, org.hostname), org, request)
+
+
+# -- wagtailcore ------------------------------------------------------------------------
+
+
+@scenario("wagtailcore.Site")
+def _site(visitor, org, request):
+    other = request.getfixturevalue("make_org")(
+        "org-b.example", name="Organizata B", name_en="Organisation B"
+    )
+    # create: a hostname served by the default site until it becomes a site of its own
+    visitor.sees("/sq/", ["Organizata A"], ["Organizata B"], host="org-c.example")
+    site = Site.objects.create(hostname="org-c.example", port=80, root_page=other.home_sq)
+    visitor.sees("/sq/", ["Organizata B"], host="org-c.example")
+    # edit: the old name falls back to the default site at once
+    site.hostname = "org-d.example"
+    site.save()
+    visitor.sees("/sq/", ["Organizata A"], ["Organizata B"], host="org-c.example")
+    visitor.sees("/sq/", ["Organizata B"], host="org-d.example")
+    # delete
+    site.delete()
+    visitor.sees("/sq/", ["Organizata A"], ["Organizata B"], host="org-d.example")
+
+
+@scenario("wagtailcore.PageViewRestriction")
+def _restriction(visitor, org, request):
+    page, _ = request.getfixturevalue("standard_page")
+    visitor.sees("/sq/", ['href="/sq/rreth-nesh/"'])
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.PASSWORD, password="fjalëkalim"
+    )
+    visitor.sees("/sq/", absent=['href="/sq/rreth-nesh/"'])
+    restriction.restriction_type = PageViewRestriction.LOGIN
+    restriction.save()
+    assert visitor.get("/sq/")["X-Cache"] == "MISS"
+    assert visitor.client.get("/sq/rreth-nesh/", HTTP_HOST=org.hostname).status_code == 302
+    restriction.delete()
+    visitor.sees("/sq/", ['href="/sq/rreth-nesh/"'])
+    visitor.sees("/sq/rreth-nesh/", ["Hyrje"])
+
+
+# -- media ------------------------------------------------------------------------------
+
+
+def _hero(org, image):
+    home = Page.objects.get(pk=org.home_sq.pk).specific
+    home.hero_image = image
+    home.save_revision().publish()
+
+
+@scenario("wagtailimages.Image")
+def _image(visitor, org, request):
+    image = Image.objects.create(title="Kryesore", file=get_test_image_file(filename="a.png"))
+    _hero(org, image)
+    before = visitor.sees("/sq/", ["hero--image"])
+    # edit: a new file (as the admin's "Change image file") drops the old renditions
+    image.file = get_test_image_file(filename="b.png", colour="red")
+    image.save()
+    image.renditions.all().delete()
+    after = visitor.sees("/sq/", ["hero--image"])
+    assert before != after
+    image.delete()
+    visitor.sees("/sq/", absent=["hero--image"])
+
+
+@scenario("wagtailimages.Rendition")
+def _rendition(visitor, org, request):
+    import re
+
+    from django.conf import settings
+
+    image = Image.objects.create(title="Kryesore", file=get_test_image_file())
+    _hero(org, image)
+    visitor.sees("/sq/", ["hero--image"])
+    # renditions are made by the page that shows them: making one empties nothing
+    image.get_rendition("width-100")
+    assert visitor.get("/sq/")["X-Cache"] == "HIT"
+    # deleted (and their files with them): the page is rendered again with new ones
+    for rendition in image.renditions.all():
+        rendition.file.delete(save=False)
+        rendition.delete()
+    html = visitor.sees("/sq/", ["hero--image"])
+    for url in re.findall(r'src(?:set)?="(/media/[^" ]+)', html):
+        assert (settings.MEDIA_ROOT / url.removeprefix("/media/")).exists(), url
+
+
+@scenario("wagtaildocs.Document")
+def _document(visitor, org, request):
+    document = Document.objects.create(
+        title="Raporti vjetor", file=SimpleUploadedFile("raporti.pdf", b"%PDF-1.4 test")
+    )
+    page = StandardPage(
+        title="Dokumente",
+        slug="dokumente",
+        body=[("document", {"document": document, "title": ""})],
+    )
+    org.add_page(page)
+    visitor.get("/sq/dokumente/")  # Wagtail stores the file's size on its first use
+    visitor.sees("/sq/dokumente/", ["Raporti vjetor"])
+    document.refresh_from_db()
+    document.title = "Raporti vjetor 2024"
+    document.save()
+    visitor.sees("/sq/dokumente/", ["Raporti vjetor 2024"])
+    document.delete()
+    visitor.sees("/sq/dokumente/", absent=["Raporti vjetor"])
+
+
+# -- site settings ------------------------------------------------------------------------
+
+
+@scenario("home.OrganisationSettings")
+def _organisation_settings(visitor, org, request):
+    OrganisationSettings.objects.filter(site=org.site).delete()
+    visitor.sees("/sq/", absent=["+383 38 000 000", "Slogani shqip"])
+    settings = OrganisationSettings.objects.create(site=org.site, phone="+383 44 111 222")
+    visitor.sees("/sq/", ["+383 44 111 222"])
+    settings.phone = "+383 49 333 444"
+    settings.save()
+    visitor.sees("/sq/", ["+383 49 333 444"], ["+383 44 111 222"])
+    settings.delete()
+    visitor.sees("/sq/", absent=["+383 49 333 444"])
+
+
+@scenario("home.OrganisationText")
+def _organisation_text(visitor, org, request):
+    OrganisationText.objects.filter(settings=org.settings).delete()
+    visitor.sees("/sq/", absent=["Slogani shqip"])
+    text = OrganisationText.objects.create(
+        settings=org.settings,
+        locale=Locale.objects.get(language_code="sq"),
+        name="Organizata A",
+        tagline="Slogani i parë",
+    )
+    visitor.sees("/sq/", ["Slogani i parë"])
+    text.tagline = "Slogani i dytë"
+    text.save()
+    visitor.sees("/sq/", ["Slogani i dytë"], ["Slogani i parë"])
+    text.delete()
+    visitor.sees("/sq/", absent=["Slogani i dytë"])
+
+
+# -- membership -------------------------------------------------------------------------
+
+
+@scenario("membership.MembershipSettings")
+def _membership_settings(visitor, org, request):
+    from membership.models import MembershipSettings
+
+    page, _ = request.getfixturevalue("volunteer_page")
+    field = 'name="year_of_birth"'
+    settings = MembershipSettings.objects.get(site=org.site)
+    settings.ask_year_of_birth = True
+    settings.save()
+    visitor.sees(page.url, [field], cached=False)
+    settings.ask_year_of_birth = False
+    settings.save()
+    visitor.sees(page.url, absent=[field], cached=False)
+    settings.delete()
+    default = MembershipSettings._meta.get_field("ask_year_of_birth").default
+    html = visitor.sees(page.url, cached=False)  # the defaults, made afresh
+    assert (field in html) == default
+
+
+@scenario("membership.VolunteerArea")
+def _volunteer_area(visitor, org, request):
+    page, _ = request.getfixturevalue("volunteer_page")
+    url = page.url
+    settings = org.site.membershipsettings
+    area = settings.areas.create(
+        key="photo", name="Fotografi", locale=Locale.objects.get(language_code="sq")
+    )
+    visitor.sees(url, ["Fotografi"], cached=False)
+    area.name = "Fotografi dhe video"
+    area.save()
+    visitor.sees(url, ["Fotografi dhe video"], cached=False)
+    area.delete()
+    visitor.sees(url, absent=["Fotografi"], cached=False)
+
+
+# -- movement ---------------------------------------------------------------------------
+
+
+@scenario("movement.Pledge")
+def _pledge(visitor, org, request):
+    from movement.models import Pledge
+
+    page, _ = movement_fixtures.make_campaign(org)
+    visitor.sees(page.url, absent=["Drita Kandidatja"])
+    pledge = Pledge.objects.create(
+        campaign=page, name="Drita Kandidatja", party="Lista A", signed_on=datetime.date(2019, 9, 1)
+    )
+    visitor.sees(page.url, ["Drita Kandidatja"])
+    pledge.name = "Drita Kandidatja e Re"
+    pledge.save()
+    visitor.sees(page.url, ["Drita Kandidatja e Re"])
+    pledge.delete()
+    visitor.sees(page.url, absent=["Drita Kandidatja"])
+
+
+@scenario("movement.ProgressUpdate")
+def _progress_update(visitor, org, request):
+    from movement.choices import Status
+    from movement.models import ProgressUpdate
+
+    page, _ = movement_fixtures.make_campaign(org)
+    demand = page.demands.first()
+    visitor.sees(page.url, absent=["Shënim i parë"])
+    update = ProgressUpdate.objects.create(
+        demand=demand,
+        locale=demand.locale,
+        date=datetime.date(2020, 1, 1),
+        status=Status.IN_THE_WORKS,
+        note="Shënim i parë",
+    )
+    visitor.sees(page.url, ["Shënim i parë"])
+    update.note = "Shënim i dytë"
+    update.save()
+    visitor.sees(page.url, ["Shënim i dytë"], ["Shënim i parë"])
+    update.delete()
+    visitor.sees(page.url, absent=["Shënim i dytë"])
+
+
+# -- congress ---------------------------------------------------------------------------
+
+
+@scenario("congress.Outcome")
+def _outcome(visitor, org, request):
+    page, _ = request.getfixturevalue("make_congress")()  # in 2019: over
+    visitor.sees(page.url, absent=["Rezoluta e parë"])
+    outcome = congress_fixtures.add_outcome(page, text="Rezoluta e parë")
+    visitor.sees(page.url, ["Rezoluta e parë"])
+    outcome.text = "Rezoluta e ndryshuar"
+    outcome.save_revision().publish()
+    visitor.sees(page.url, ["Rezoluta e ndryshuar"])
+    outcome.unpublish()
+    visitor.sees(page.url, absent=["Rezoluta e ndryshuar"])
+    outcome.delete()
+    visitor.sees(page.url, absent=["Rezoluta"])
+
+
+@scenario("congress.Speaker")
+def _speaker(visitor, org, request):
+    speaker = congress_fixtures.add_speaker(name="Arta Folësja")
+    page, _ = request.getfixturevalue("make_congress")(
+        agenda=[congress_fixtures.session("Hapja", speakers=[speaker])]
+    )
+    visitor.sees(page.url, ["Arta Folësja"])
+    speaker.name = "Arta Folësja e Re"
+    speaker.save()
+    visitor.sees(page.url, ["Arta Folësja e Re"])
+    speaker.delete()
+    visitor.sees(page.url, absent=["Arta Folësja"])
