@@ -1,18 +1,32 @@
-"""What a congress page shows, gathered in a fixed number of queries however long
-the agenda or the record of outcomes grows."""
+"""What congress pages show, gathered in a fixed number of queries however long the
+agenda, the list of speakers or the record of outcomes grows.
 
-from datetime import date, time
+Pages whose content follows the clock (a countdown, a congress going live or
+ending) tell the page cache how long they stay true with ``limit_page_cache``."""
 
 from django.conf import settings
 from django.db.models import Q, prefetch_related_objects
 
-from home.cache import cached_unless_preview, limit_page_cache
+from home.cache import limit_page_cache
 from home.templatetags.embed_tags import embed_html
 
 from . import timing
 from .blocks import provider_name
-from .jsonld import event_data
-from .models import Outcome, Speaker
+from .snippets import Outcome, Speaker
+
+
+def index_context(congresses, request, now):
+    """Upcoming congresses (soonest first) and past ones (newest first) of
+    ``congresses``, a queryset of congress pages, each with its ``state``."""
+    congresses = list(congresses.select_related("locale").order_by("start_at"))
+    for congress in congresses:
+        congress.state = congress.state_at(now)
+        change = congress.seconds_until_change(now)
+        if change is not None:
+            limit_page_cache(request, change)
+    upcoming = [c for c in congresses if c.end_at > now]
+    past = [c for c in reversed(congresses) if c.end_at <= now]
+    return {"upcoming": upcoming, "past": past}
 
 
 def congress_context(page, request, now):
@@ -22,38 +36,26 @@ def congress_context(page, request, now):
         if seconds is not None:
             limit_page_cache(request, seconds)
 
-    # What the page shows changes with a publish (of the page or of an outcome) or
-    # with the state: kept per generation and state, except in previews.
-    content = cached_unless_preview(
-        request, f"congress:content:{page.pk}:{state}", lambda: congress_content(page, state)
+    streams, recording = stream_links(page, state)
+    speakers = localized_speakers(page)
+    outcomes = outcome_record(page, newest_first=state == timing.LIVE)
+    organisers = [block.value for block in page.organisers.blocks_by_name("organiser")]
+    prefetch_renditions(
+        [speaker.photo for speaker in speakers.values()]
+        + [outcome.image for outcome in outcomes]
+        + [organiser["logo"] for organiser in organisers]
     )
     return {
         "state": state,
         "countdown": countdown_text,
-        **content,
-        "event_json_ld": cached_unless_preview(
-            request,
-            f"congress:jsonld:{page.pk}:{request.scheme}:{request.get_host()}",
-            lambda: event_data(page, request),
-        ),
-        "ics_url": page.ics_url(request),
-    }
-
-
-def congress_content(page, state):
-    streams, recording = stream_links(page, state)
-    speakers = localized_speakers(page)
-    outcomes = outcome_record(page, newest_first=state == timing.LIVE)
-    prefetch_renditions(speakers, outcomes)
-    return {
         "streams": streams,
         "recording": recording,
         "sessions": agenda_sessions(page, speakers),
         "speaker_list": speaker_list(page, speakers),
         "outcomes": outcomes,
-        # plain dicts: a block's value holds its block, which cannot be cached
-        "organisers": [dict(b.value) for b in page.organisers if b.value["role"] == "organiser"],
-        "partners": [dict(b.value) for b in page.organisers if b.value["role"] == "partner"],
+        "organisers": [o for o in organisers if o["role"] == "organiser"],
+        "partners": [o for o in organisers if o["role"] == "partner"],
+        "ics_url": page.ics_url(request),
     }
 
 
@@ -63,7 +65,7 @@ def stream_links(page, state):
         url = page.recording_url
         return [], {"url": url, "provider": provider_name(url), "embed_html": embed_html(url)}
     streams = []
-    for block in page.livestreams:
+    for block in page.livestreams.blocks_by_name("livestream"):
         value = block.value
         if not value.get("url"):
             continue
@@ -78,76 +80,61 @@ def stream_links(page, state):
     return streams, None
 
 
-def _raw_values(stream, block_type):
-    """The stored values of one block type, without loading chosen objects one block
-    type at a time (speakers are fetched for the whole page in one query below)."""
-    return [item["value"] for item in stream.raw_data if item["type"] == block_type]
+def _sessions(page):
+    return [block.value for block in page.agenda.blocks_by_name("session")]
 
 
-def _list_values(items):
-    """The values of a stored ListBlock: plain values, or the newer form
-    ``{"type": "item", "value": …, "id": …}`` (which a translated copy is saved in)."""
-    return [item.get("value") if isinstance(item, dict) else item for item in items or []]
-
-
-def _speaker_ids(page):
-    ids = [pk for pk in _raw_values(page.speakers, "speaker") if pk]
-    for value in _raw_values(page.agenda, "session"):
-        ids.extend(pk for pk in _list_values(value.get("speakers")) if pk)
-    return ids
+def _chosen_speakers(page):
+    """The speakers chosen in the speaker list and in the agenda, as chosen (Wagtail
+    loads each block type of a stream in one query); deleted speakers are left out."""
+    chosen = [block.value for block in page.speakers.blocks_by_name("speaker")]
+    for session in _sessions(page):
+        chosen.extend(session["speakers"])
+    return [speaker for speaker in chosen if speaker is not None]
 
 
 def localized_speakers(page):
     """{id of a chosen speaker: that speaker in the page's language if translated,
-    else the speaker as chosen}, in one query for the agenda and the speaker list."""
-    ids = set(_speaker_ids(page))
-    if not ids:
+    else the speaker as chosen}, with their photos, in one query for the agenda and
+    the speaker list."""
+    chosen = _chosen_speakers(page)
+    if not chosen:
         return {}
-    same_people = Speaker.objects.filter(pk__in=ids).values("translation_key")
+    ids = {speaker.pk for speaker in chosen}
+    keys = {speaker.translation_key for speaker in chosen}
     rows = Speaker.objects.filter(
-        Q(pk__in=ids) | Q(translation_key__in=same_people, locale_id=page.locale_id)
+        Q(pk__in=ids) | Q(translation_key__in=keys, locale_id=page.locale_id)
     ).select_related("photo")
-    by_pk = {s.pk: s for s in rows}
-    by_key = {s.translation_key: s for s in by_pk.values() if s.locale_id == page.locale_id}
-    return {pk: by_key.get(by_pk[pk].translation_key, by_pk[pk]) for pk in ids if pk in by_pk}
+    by_pk = {speaker.pk: speaker for speaker in rows}
+    translated = {s.translation_key: s for s in by_pk.values() if s.locale_id == page.locale_id}
+    return {pk: translated.get(by_pk[pk].translation_key, by_pk[pk]) for pk in ids if pk in by_pk}
 
 
 def speaker_list(page, speakers):
-    return [speakers[pk] for pk in _raw_values(page.speakers, "speaker") if pk in speakers]
-
-
-def _parse(value, parser):
-    if not value or not isinstance(value, str):
-        return value or None
-    try:
-        return parser(value)
-    except ValueError:
-        return None
+    chosen = [block.value for block in page.speakers.blocks_by_name("speaker")]
+    return [speakers[s.pk] for s in chosen if s is not None and s.pk in speakers]
 
 
 def agenda_sessions(page, speakers):
-    sessions = []
-    for value in _raw_values(page.agenda, "session"):
-        sessions.append(
-            {
-                "day": _parse(value.get("day"), date.fromisoformat),
-                "start_time": _parse(value.get("start_time"), time.fromisoformat),
-                "end_time": _parse(value.get("end_time"), time.fromisoformat),
-                "title": value.get("title", ""),
-                "room": value.get("room", ""),
-                "description": value.get("description", ""),
-                "speakers": [
-                    speakers[pk] for pk in _list_values(value.get("speakers")) if pk in speakers
-                ],
-            }
-        )
-    return sessions
+    return [
+        {
+            "day": session["day"],
+            "start_time": session["start_time"],
+            "end_time": session["end_time"],
+            "title": session["title"],
+            "room": session["room"],
+            "description": session["description"],
+            "speakers": [
+                speakers[s.pk] for s in session["speakers"] if s is not None and s.pk in speakers
+            ],
+        }
+        for session in _sessions(page)
+    ]
 
 
-def prefetch_renditions(speakers, outcomes):
-    """One query for the renditions of every photo on the page."""
-    images = [s.photo for s in speakers.values() if s.photo_id]
-    images += [o.image for o in outcomes if o.image_id]
+def prefetch_renditions(images):
+    """One query for the renditions of every photo and logo on the page."""
+    images = [image for image in images if image is not None]
     if images:
         prefetch_related_objects(images, "renditions")
 
@@ -156,7 +143,7 @@ def outcome_record(page, newest_first=False):
     """The live outcomes of the congress in the page's language.
 
     An outcome not yet translated into this language is shown in the language it was
-    written in (``outcome.shown_language`` differs from the page's), so visitors of
+    written in (``outcome.untranslated``, ``outcome.shown_language``), so visitors of
     every language follow the congress as it happens."""
     rows = Outcome.objects.filter(
         live=True, congress__translation_key=page.translation_key
@@ -177,4 +164,5 @@ def outcome_record(page, newest_first=False):
     record = sorted(chosen.values(), key=lambda o: (o.happened_at, o.pk), reverse=newest_first)
     for outcome in record:
         outcome.shown_language = outcome.locale.language_code
+        outcome.untranslated = outcome.locale_id != page.locale_id
     return record

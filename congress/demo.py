@@ -24,6 +24,7 @@ from home.demo import (
 )
 from home.models import SiteRole
 
+from .constants import OutcomeKind
 from .models import CongressIndexPage, CongressPage, Outcome, Speaker
 from .permissions import site_role_permissions
 from .timing import CONGRESS_TIME_ZONE
@@ -215,7 +216,7 @@ def _second_congress(t, index):
     _outcome(
         t,
         page,
-        kind=Outcome.RESULT,
+        kind=OutcomeKind.RESULT,
         number=1,
         happened_at=_at(2019, 5, 23, 11, 15),
         title=("Rezultatet e vitit të parë", "The results of the first year"),
@@ -229,7 +230,7 @@ def _second_congress(t, index):
     _outcome(
         t,
         page,
-        kind=Outcome.QUOTE,
+        kind=OutcomeKind.QUOTE,
         happened_at=_at(2019, 5, 23, 12, 10),
         title=("Zëri i qytetarëve", "The citizens' voice"),
         text=(
@@ -246,7 +247,7 @@ def _second_congress(t, index):
     _outcome(
         t,
         page,
-        kind=Outcome.DECISION,
+        kind=OutcomeKind.DECISION,
         number=1,
         status="adopted",
         happened_at=_at(2019, 5, 23, 13, 15),
@@ -261,7 +262,7 @@ def _second_congress(t, index):
     _outcome(
         t,
         page,
-        kind=Outcome.DOCUMENT,
+        kind=OutcomeKind.DOCUMENT,
         happened_at=_at(2019, 5, 24, 9, 0),
         document=minutes,
         title=("Procesverbali i kongresit", "Minutes of the congress"),

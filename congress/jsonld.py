@@ -5,7 +5,9 @@ from . import timing
 SCHEMA = "https://schema.org/"
 
 
-def event_data(page, request=None):
+def event_data(page, request=None, language=None):
+    """The Event of ``page``; ``language`` is the page's language code (looked up
+    from its locale when not given)."""
     streams = page.stream_urls
     place = {
         "@type": "Place",
@@ -32,7 +34,7 @@ def event_data(page, request=None):
         "eventAttendanceMode": SCHEMA
         + ("MixedEventAttendanceMode" if streams else "OfflineEventAttendanceMode"),
         "location": locations if len(locations) > 1 else place,
-        "inLanguage": page.locale.language_code,
+        "inLanguage": language or page.locale.language_code,
         "url": page.get_full_url(request),
     }
     description = page.theme or page.intro

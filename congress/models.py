@@ -1,10 +1,8 @@
-"""Congresses: an index per site, one page per congress, speakers shared between
-congresses, and outcomes that event staff publish during and after the congress
-without editing the page."""
+"""Congresses: an index per site and one page per congress. Speakers and outcomes
+(snippets the page shows) are in ``congress.snippets``."""
 
 from urllib.parse import urlencode
 
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponse
@@ -22,66 +20,20 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import (
-    DraftStateMixin,
-    Page,
-    RevisionMixin,
-    TranslatableMixin,
-)
+from wagtail.models import Page
 from wagtail.search import index
-from wagtail_localize.fields import SynchronizedField, TranslatableField
+from wagtail_localize.fields import SynchronizedField
 
 from home.blocks import DocumentLinkBlock
-from home.cache import limit_page_cache
 from home.models import BasePage, IntroMixin
 
 from . import timing
 from .blocks import LivestreamBlock, OrganiserBlock, SessionBlock, SpeakerChooserBlock
+from .context import congress_context, index_context
+from .ics import congress_calendar
+from .snippets import Outcome, Speaker
 
-
-class Speaker(TranslatableMixin, index.Indexed, models.Model):
-    """A person who speaks at congresses; chosen in the agenda of any congress."""
-
-    name = models.CharField(_("name"), max_length=200)
-    role = models.CharField(_("role"), max_length=200, blank=True)
-    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    photo = models.ForeignKey(
-        "wagtailimages.Image",
-        verbose_name=_("photo"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    bio = models.TextField(_("short biography"), blank=True, max_length=1000)
-
-    panels = [
-        FieldPanel("name"),
-        FieldRowPanel([FieldPanel("role"), FieldPanel("organisation")]),
-        FieldPanel("photo"),
-        FieldPanel("bio"),
-    ]
-    search_fields = [
-        index.SearchField("name"),
-        index.AutocompleteField("name"),
-        index.SearchField("organisation"),
-        index.FilterField("locale"),
-    ]
-    translatable_fields = [
-        SynchronizedField("name", overridable=True),
-        TranslatableField("role"),
-        TranslatableField("organisation"),
-        SynchronizedField("photo"),
-        TranslatableField("bio"),
-    ]
-
-    class Meta(TranslatableMixin.Meta):
-        verbose_name = _("speaker")
-        verbose_name_plural = _("speakers")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
+__all__ = ["CongressIndexPage", "CongressPage", "Outcome", "Speaker"]
 
 
 class CongressIndexPage(IntroMixin, BasePage):
@@ -99,23 +51,8 @@ class CongressIndexPage(IntroMixin, BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        now = timezone.now()
-        congresses = list(
-            CongressPage.objects.child_of(self)
-            .live()
-            .public()
-            .select_related("locale")
-            .order_by("start_at")
-        )
-        upcoming = [c for c in congresses if c.end_at > now]
-        past = sorted((c for c in congresses if c.end_at <= now), key=lambda c: c.start_at)
-        past.reverse()
-        for congress in congresses:
-            congress.state = congress.state_at(now)
-            change = congress.seconds_until_change(now)
-            if change is not None:
-                limit_page_cache(request, change)
-        context.update(upcoming=upcoming, past=past)
+        congresses = CongressPage.objects.child_of(self).live().public()
+        context.update(index_context(congresses, request, timezone.now()))
         return context
 
 
@@ -299,148 +236,21 @@ class CongressPage(RoutablePageMixin, IntroMixin, BasePage):
 
     # Views ---------------------------------------------------------------------------
 
-    def serve(self, request, *args, **kwargs):
-        # RoutablePageMixin calls the route's view directly, so BasePage.serve never
-        # runs for it: mark the page and its .ics as cacheable here.
-        response = super().serve(request, *args, **kwargs)
-        if self.page_cache and not getattr(request, "is_preview", False):
-            response.page_cacheable = True
-        return response
-
     def get_context(self, request, *args, **kwargs):
-        from .context import congress_context
-
         context = super().get_context(request, *args, **kwargs)
         context.update(congress_context(self, request, timezone.now()))
         return context
 
     @path("calendar/", name="ics")
     def ics(self, request):
-        from .ics import congress_calendar
-
         response = HttpResponse(
             congress_calendar(self, request), content_type="text/calendar; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{self.slug}.ics"'
+        # Not a page response: the calendar file is marked for the page cache here.
+        response.page_cacheable = True
         return response
 
     def ics_url(self, request=None):
         url = self.get_url(request)
         return url + self.reverse_subpage("ics") if url else ""
-
-
-class Outcome(TranslatableMixin, DraftStateMixin, RevisionMixin, models.Model):
-    """Something the congress produced: a result, resolution or decision, a quote, a
-    photo or a document. Published on its own; the congress page shows every live
-    outcome as a running record, so no page edit is needed."""
-
-    RESULT = "result"
-    RESOLUTION = "resolution"
-    DECISION = "decision"
-    QUOTE = "quote"
-    PHOTO = "photo"
-    DOCUMENT = "document"
-    KIND_CHOICES = [
-        (RESULT, _("Result")),
-        (RESOLUTION, _("Resolution")),
-        (DECISION, _("Decision")),
-        (QUOTE, _("Quote")),
-        (PHOTO, _("Photo")),
-        (DOCUMENT, _("Document")),
-    ]
-    NUMBERED_KINDS = {RESULT, RESOLUTION, DECISION}
-
-    STATUS_CHOICES = [
-        ("discussion", _("Under discussion")),
-        ("adopted", _("Adopted")),
-        ("rejected", _("Rejected")),
-        ("in_progress", _("Being carried out")),
-        ("done", _("Carried out")),
-    ]
-
-    congress = models.ForeignKey(
-        CongressPage,
-        verbose_name=_("congress"),
-        on_delete=models.CASCADE,
-        related_name="outcomes",
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES, default=RESOLUTION)
-    number = models.PositiveSmallIntegerField(
-        _("number"), null=True, blank=True, help_text=_("For results, resolutions and decisions.")
-    )
-    title = models.CharField(_("title"), max_length=250, blank=True)
-    text = models.TextField(
-        _("text"), blank=True, help_text=_("The text of the resolution, or the words quoted.")
-    )
-    status = models.CharField(_("status"), max_length=20, choices=STATUS_CHOICES, blank=True)
-    attribution = models.CharField(
-        _("who said it"), max_length=200, blank=True, help_text=_("For quotes.")
-    )
-    image = models.ForeignKey(
-        "wagtailimages.Image",
-        verbose_name=_("photo"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    document = models.ForeignKey(
-        "wagtaildocs.Document",
-        verbose_name=_("document"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("Minutes, a declaration or any other document."),
-    )
-    happened_at = models.DateTimeField(
-        _("time"), default=timezone.now, help_text=_("When it happened (Kosovo time).")
-    )
-    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="outcome")
-
-    # The admin form (panels, choice of congress) is in views.OutcomeViewSet.
-    translatable_fields = [
-        SynchronizedField("congress"),
-        SynchronizedField("kind"),
-        SynchronizedField("number"),
-        SynchronizedField("status"),
-        SynchronizedField("happened_at"),
-        TranslatableField("title"),
-        TranslatableField("text"),
-        TranslatableField("attribution"),
-        SynchronizedField("image"),
-        SynchronizedField("document"),
-    ]
-
-    class Meta(TranslatableMixin.Meta):
-        verbose_name = _("congress outcome")
-        verbose_name_plural = _("congress outcomes")
-        ordering = ["happened_at", "pk"]
-        indexes = [models.Index(fields=["congress", "happened_at"], name="outcome_congress_time")]
-
-    def __str__(self):
-        label = self.get_kind_display()
-        if self.number and self.kind in self.NUMBERED_KINDS:
-            label = f"{label} {self.number}"
-        detail = self.title or self.text[:60] or (self.attribution if self.attribution else "")
-        return f"{label}: {detail}" if detail else str(label)
-
-    def clean(self):
-        super().clean()
-        errors = {}
-        if self.kind in self.NUMBERED_KINDS | {self.QUOTE} and not (self.text or self.title):
-            errors["text"] = _("Write the text of this outcome.")
-        if self.kind == self.PHOTO and not self.image_id:
-            errors["image"] = _("Choose the photo.")
-        if self.kind == self.DOCUMENT and not self.document_id:
-            errors["document"] = _("Choose the document.")
-        if errors:
-            raise ValidationError(errors)
-
-    @property
-    def is_numbered(self):
-        return self.kind in self.NUMBERED_KINDS
-
-    @property
-    def revisions(self):
-        return self._revisions

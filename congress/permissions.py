@@ -16,6 +16,8 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 from home.models import SiteRole
 from home.roles import grant_model_permissions, grant_page_permissions, site_root_pages
 
+from .models import CongressIndexPage, CongressPage
+
 EVENT_STAFF_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]
 CONGRESS_MODEL_PERMISSIONS = [
     "add_outcome",
@@ -40,8 +42,6 @@ def _under_site(site):
 
 
 def congress_index_pages(site):
-    from .models import CongressIndexPage
-
     return CongressIndexPage.objects.filter(_under_site(site))
 
 
@@ -83,8 +83,6 @@ def grant_on_new_index_page(page):
 
 def editable_congresses(user):
     """Congress pages ``user`` may edit (and so attach outcomes to)."""
-    from .models import CongressPage
-
     if user.is_superuser:
         return CongressPage.objects.all()
     editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")

@@ -1,15 +1,16 @@
 """What every page shows around its content: the organisation, its menu, the
 language switcher and hreflang alternates.
 
-Computed once per request (``Frame.for_request``) in five queries: the
-organisation's settings and texts, the pages with view restrictions, the home and
-privacy pages in every language, the menu, and the translations of the page. Nothing is kept between requests:
+Computed once per request (``Frame.for_request``) in four queries: the
+organisation's settings and texts, the pages with view restrictions, the home,
+privacy and current pages in every language, and the menu. Nothing is kept between requests:
 the page cache in front (home/cache.py) keeps whole pages.
 """
 
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import get_language
 from wagtail.models import Page, PageViewRestriction, Site
 
@@ -49,9 +50,12 @@ class SiteFrame:
     home_urls: dict = field(default_factory=dict)  # {language: url of the home page}
     menu: list = field(default_factory=list)  # [{"title", "url", "path"}]
     privacy_url: str = ""
+    page_translations: dict = field(default_factory=dict)  # of the page it was built for
 
 
-def _build_site_frame(request, site, language, restricted):
+def _build_site_frame(request, site, language, restricted, page=None):
+    """The site's frame; with ``page``, also the translations of ``page`` (one query
+    for the home, privacy and current pages in every language)."""
     frame = SiteFrame()
     texts = list(
         OrganisationText.objects.filter(settings__site_id=site.id).select_related(
@@ -70,10 +74,19 @@ def _build_site_frame(request, site, language, restricted):
     # The home page and the privacy page in every language, in one query.
     privacy_id = frame.org_settings.privacy_page_id if frame.org_settings else None
     keys = Page.objects.filter(pk__in=[site.root_page_id, privacy_id]).values("translation_key")
-    pages = _public(_pages().filter(translation_key__in=keys), restricted)
+    wanted = Q(translation_key__in=keys)
+    if page is not None:
+        wanted |= Q(translation_key=page.translation_key)
+    pages = _public(_pages().filter(wanted), restricted)
+    by_key = {}
+    for each in pages:
+        by_key.setdefault(each.translation_key, {})[each.locale.language_code] = each
     root_key = next((p.translation_key for p in pages if p.pk == site.root_page_id), None)
-    homes = {p.locale.language_code: p for p in pages if p.translation_key == root_key}
-    privacy = {p.locale.language_code: p for p in pages if p.translation_key != root_key}
+    privacy_key = next((p.translation_key for p in pages if p.pk == privacy_id), None)
+    homes = by_key.get(root_key, {})
+    privacy = by_key.get(privacy_key, {})
+    if page is not None:
+        frame.page_translations = by_key.get(page.translation_key, {})
     for code, page in homes.items():
         frame.home_urls[code] = page.get_url(request)
     home = in_language(homes, language)
@@ -92,8 +105,9 @@ def _build_site_frame(request, site, language, restricted):
 class Frame:
     """Everything of the frame for one request; use ``Frame.for_request(request)``."""
 
-    def __init__(self, request):
+    def __init__(self, request, page=None):
         self.request = request
+        self.page = page if getattr(page, "pk", None) else None
         self.language = get_language()
         self.site = Site.find_for_request(request) if request is not None else None
         if self.site is None:
@@ -112,10 +126,10 @@ class Frame:
         return self._restricted
 
     @classmethod
-    def for_request(cls, request):
+    def for_request(cls, request, page=None):
         frame = getattr(request, "civic_frame", None)
         if frame is None or frame.language != get_language():
-            frame = cls(request)
+            frame = cls(request, page)
             if request is not None:
                 request.civic_frame = frame
         return frame
@@ -127,7 +141,7 @@ class Frame:
                 self._site_frame = SiteFrame(name=settings.WAGTAIL_SITE_NAME)
             else:
                 self._site_frame = _build_site_frame(
-                    self.request, self.site, self.language, self.restricted
+                    self.request, self.site, self.language, self.restricted, self.page
                 )
         return self._site_frame
 
@@ -136,6 +150,8 @@ class Frame:
         if page is None or not getattr(page, "pk", None):
             return {}
         key = page.translation_key
+        if self.page is not None and self.site is not None and key == self.page.translation_key:
+            return self.site_frame.page_translations  # found with the site's frame
         if key not in self._translations:
             pages = _public(_pages().filter(translation_key=key), self.restricted)
             self._translations[key] = {p.locale.language_code: p for p in pages}

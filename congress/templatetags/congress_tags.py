@@ -1,8 +1,11 @@
+import json
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from congress import timing
+from congress.jsonld import event_data
 
 register = template.Library()
 
@@ -31,7 +34,11 @@ def local_iso(value):
 @register.filter
 def json_ld(data):
     """``<script type="application/ld+json">`` with the data safely escaped."""
-    import json
-
     text = json.dumps(data, ensure_ascii=False, sort_keys=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def event_json_ld(context, language=None):
+    """The schema.org Event of the congress page being rendered, as JSON-LD."""
+    return json_ld(event_data(context["page"], context.get("request"), language))

@@ -11,7 +11,7 @@ register = template.Library()
 
 
 def _frame(context):
-    return Frame.for_request(context.get("request"))
+    return Frame.for_request(context.get("request"), context.get("page"))
 
 
 @register.simple_tag(takes_context=True)

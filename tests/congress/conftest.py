@@ -9,6 +9,7 @@ from django.utils import timezone
 from wagtail.embeds.finders import get_finders
 from wagtail.models import Locale
 
+from congress.constants import OutcomeKind
 from congress.models import CongressIndexPage, CongressPage, Outcome, Speaker
 from congress.timing import CONGRESS_TIME_ZONE
 from tests.conftest import publish, translate
@@ -113,7 +114,11 @@ def make_congress(congress_index):
 
 
 def add_outcome(congress, publish_it=True, **fields):
-    values = {"kind": Outcome.RESOLUTION, "text": "Teksti i rezolutës", "locale": congress.locale}
+    values = {
+        "kind": OutcomeKind.RESOLUTION,
+        "text": "Teksti i rezolutës",
+        "locale": congress.locale,
+    }
     values.update(fields)
     # As in the admin: an outcome is a draft until it is published.
     outcome = Outcome(congress=congress, live=False, **values)

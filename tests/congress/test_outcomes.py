@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from congress.constants import OutcomeKind
 from congress.demo import translate_object
 from congress.models import Outcome
 from tests.congress.conftest import add_outcome, kosovo
@@ -49,7 +50,7 @@ def test_untranslated_outcome_shows_in_albanian_then_in_english(client, org, mak
     page, page_en = make_congress(start=START)
     outcome = add_outcome(
         page,
-        kind=Outcome.QUOTE,
+        kind=OutcomeKind.QUOTE,
         title="Zëri i të rinjve",
         text="Duam të mbetemi këtu.",
         attribution="Një studente",
@@ -99,9 +100,9 @@ def test_publishing_an_outcome_refreshes_the_cached_page(client, org, make_congr
 @pytest.mark.parametrize(
     "fields,field",
     [
-        ({"kind": Outcome.PHOTO}, "image"),
-        ({"kind": Outcome.DOCUMENT}, "document"),
-        ({"kind": Outcome.RESOLUTION, "text": ""}, "text"),
+        ({"kind": OutcomeKind.PHOTO}, "image"),
+        ({"kind": OutcomeKind.DOCUMENT}, "document"),
+        ({"kind": OutcomeKind.RESOLUTION, "text": ""}, "text"),
     ],
 )
 def test_outcome_needs_what_its_kind_shows(make_congress, fields, field):
