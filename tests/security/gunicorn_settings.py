@@ -13,4 +13,5 @@ DATABASES = {
         "OPTIONS": dict(SQLITE_OPTIONS),  # noqa: F405
     }
 }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_memory = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {"default": _memory, "pages": _memory}
