@@ -10,7 +10,9 @@ Environment (all optional):
   BENCH_WARMUP=1        seconds of warm-up per target, not measured
   BENCH_CONNECTIONS=4   wrk connections;  BENCH_THREADS=1  wrk threads
   BENCH_WORKERS=2       gunicorn workers (WEB_CONCURRENCY)
-  BENCH_COLD=1          also a pass with the page cache off (PAGE_CACHE_SECONDS=0)
+  BENCH_COLD=1          also a truly cold pass: no cache at all (CACHE_BACKEND=dummy)
+  BENCH_LIVE=1          also the live congress scenario (outcomes published under load)
+  BENCH_LIVE_SECONDS=15 seconds of each half of the live congress scenario
   BENCH_ONLY=home,news  only the targets whose key contains one of these words
   BENCH_JSON=var/bench/latest.json   where the JSON report goes
   BENCH_SEARCH_QUERY=Kosova          the search target's query
@@ -36,6 +38,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import zlib
@@ -50,15 +53,10 @@ from tests.load import benchlib as bl  # noqa: E402
 LOOPBACK = "127.0.0.1"
 DEMO_HOSTS = ["voltkosova.localhost", "kosovowewant.localhost", "myvotecounts.localhost"]
 MAX_TARGET_SECONDS = 30
-KB = 1000  # page-weight budgets are counted in kilobytes of 1000 bytes (the strict reading)
-WEIGHT_BUDGET_TEXT = 50 * KB
-WEIGHT_BUDGET_TOTAL = 300 * KB
-FONT_BUDGET = 50 * KB
-TARGET_CACHED_RATIO = 0.70
-TARGET_COLD_QUERIES = 15
-WAGTAIL_DEMO_RPS = 40  # Wagtail's own demo home page on this class of machine (43 queries)
-TARGET_COLD_RPS = 5 * WAGTAIL_DEMO_RPS
-TARGET_SIGNUPS_PER_SECOND = 100
+KB = bl.KB
+FONT_BUDGET = bl.FONT_BUDGET
+LIVE_PUBLISH_EVERY = 3  # seconds between two outcome publishes in the live scenario
+LIVE_POLL_EVERY = 0.5  # seconds between two polls of the watched pages
 
 
 class BenchError(Exception):
@@ -88,6 +86,8 @@ class Config:
         self.connections = max(self.threads, env_number("BENCH_CONNECTIONS", 4, 1, 256, int))
         self.workers = env_number("BENCH_WORKERS", 2, 1, 16, int)
         self.cold = os.environ.get("BENCH_COLD", "1").strip().lower() not in {"0", "no", "off"}
+        self.live = os.environ.get("BENCH_LIVE", "1").strip().lower() not in {"0", "no", "off"}
+        self.live_seconds = env_number("BENCH_LIVE_SECONDS", 15, 3, 60, int)
         self.only = [w.strip() for w in os.environ.get("BENCH_ONLY", "").split(",") if w.strip()]
         self.json_path = Path(os.environ.get("BENCH_JSON") or REPO / "var/bench/latest.json")
         self.keep = os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "yes", "true"}
@@ -112,6 +112,8 @@ class Config:
             "connections": self.connections,
             "workers": self.workers,
             "cold_pass": self.cold,
+            "live_congress": self.live,
+            "live_seconds": self.live_seconds,
             "only": self.only,
             "viewport_px": self.viewport,
             "form_wait_s": self.form_wait,
@@ -240,7 +242,9 @@ class Bench:
         self.server = None
         self.server_log = None
         self.port = None
-        self.wrk = None
+        self.wrk = []  # wrk processes running
+        self.publisher = None
+        self.publisher_log = None
         self.pg_admin_url = None
         self.redis_prefix = f"civic-bench-{self.run_id}"
         self.notes = []
@@ -359,11 +363,11 @@ class Bench:
         log(f"  {title}: {time.monotonic() - started:.1f} s")
         return result.stdout
 
-    def probe(self, *args):
+    def probe(self, *args, env=None):
         result = subprocess.run(
             [sys.executable, str(REPO / "tests/load/probe.py"), *args],
             cwd=REPO,
-            env=self.env,
+            env=env or self.env,
             capture_output=True,
             text=True,
         )
@@ -374,9 +378,9 @@ class Bench:
 
     # the server --------------------------------------------------------------------------
 
-    def start_server(self, label, extra_env=None):
+    def start_server(self, label, extra_env=None, without=()):
         self.port = free_port()
-        env = dict(self.env)
+        env = {key: value for key, value in self.env.items() if key not in without}
         env.update(extra_env or {})
         env["GUNICORN_BIND"] = f"{LOOPBACK}:{self.port}"
         env["WEB_CONCURRENCY"] = str(self.config.workers)
@@ -463,14 +467,18 @@ class Bench:
     # wrk ---------------------------------------------------------------------------------
 
     def run_wrk(self, host, path, seconds, script, headers=None):
+        return self.finish_wrk(self.start_wrk(host, path, seconds, script, headers))
+
+    def start_wrk(self, host, path, seconds, script, headers=None, connections=None):
         script_path = self.tmp / f"wrk-{secrets.token_hex(4)}.lua"
         script_path.write_text(script)
+        connections = connections or self.config.connections
         command = [
             "wrk",
             "-t",
-            str(self.config.threads),
+            str(min(self.config.threads, connections)),
             "-c",
-            str(self.config.connections),
+            str(connections),
             "-d",
             f"{int(seconds)}s",
             "--timeout",
@@ -486,16 +494,21 @@ class Bench:
         for name, value in (headers or {}).items():
             command += ["-H", f"{name}: {value}"]
         command.append(f"http://{LOOPBACK}:{self.port}{path}")
-        self.wrk = subprocess.Popen(
+        process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
+        self.wrk.append(process)
+        return process, seconds
+
+    def finish_wrk(self, handle):
+        process, seconds = handle
         try:
-            output, _ = self.wrk.communicate(timeout=seconds + 30)
+            output, _ = process.communicate(timeout=seconds + 30)
         finally:
-            if self.wrk.poll() is None:
-                self.wrk.kill()
-                self.wrk.wait()
-            self.wrk = None
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            self.wrk.remove(process)
         summary = bl.parse_wrk_json(output)
         if summary is None:
             text = bl.parse_wrk_text(output)
@@ -550,7 +563,11 @@ class Bench:
                     f"expected {target['expect']}"
                 )
             mark = self.log_mark()
-            figures = self.load(target["host"], target["path"])
+            script = None
+            if target["kind"] == "tracking":
+                # a new value of the tracking parameter on every request
+                script = bl.wrk_tracking_script(target["bare_path"])
+            figures = self.load(target["host"], target["path"], script)
             figures["worker_restarts"] = self.restarts_since(mark)
             figures.update(check)
             results[target["key"]] = figures
@@ -621,8 +638,8 @@ class Bench:
                 r["url"] for r in resources if r["kind"] == "font" and r["compressed"] > FONT_BUDGET
             ],
             "resources": resources,
-            "meets_text_budget": text_bytes <= WEIGHT_BUDGET_TEXT,
-            "meets_total_budget": total <= WEIGHT_BUDGET_TOTAL,
+            "meets_text_budget": text_bytes <= bl.WEIGHT_BUDGET_TEXT,
+            "meets_total_budget": total <= bl.WEIGHT_BUDGET_TOTAL,
         }
 
     @staticmethod
@@ -775,6 +792,188 @@ class Bench:
                 and result["accepted_responses"] <= rows <= result["sent_requests"]
             )
 
+    # the live congress scenario ----------------------------------------------------------
+
+    def live_congress(self, live):
+        """A congress going on: its page and its organisation's home page under load,
+        first as they are, then while an outcome of the congress is published every
+        few seconds from another process (the same database and cache); meanwhile
+        another organisation's home page, and the congress page, are polled for
+        X-Cache."""
+        config = self.config
+        seconds, host = config.live_seconds, live["host"]
+        pages = [("live:congress", live["congress_path"]), ("live:home", live["home_path"])]
+        watched = {
+            "other": (live["other_host"], live["other_path"]),
+            "congress": (host, live["congress_path"]),
+        }
+        for name, (watched_host, path) in watched.items():
+            # a second of load first, so that every worker has the page in its cache
+            self.run_wrk(watched_host, path, 1, bl.wrk_get_script())
+            seen = self.check({"host": watched_host, "path": path})["x_cache"]
+            log(f"  {name} {watched_host}{path}: X-Cache {seen}")
+        connections = max(1, config.connections // len(pages))
+        result = {
+            **live,
+            "seconds": seconds,
+            "every_s": LIVE_PUBLISH_EVERY,
+            "poll_every_s": LIVE_POLL_EVERY,
+            "connections_per_page": connections,
+        }
+        phases = {}
+        marker = f"bench-live-{self.run_id}"
+        for phase in ("quiet", "publishing"):
+            if phase == "publishing":
+                self.start_publisher(live["outcome_id"], seconds, marker)
+            if config.warmup:
+                handles = [
+                    self.start_wrk(
+                        host, path, config.warmup, bl.wrk_get_script(), None, connections
+                    )
+                    for _, path in pages
+                ]
+                for handle in handles:
+                    self.finish_wrk(handle)
+            mark = self.log_mark()
+            stop, polled = threading.Event(), {name: [] for name in watched}
+            poller = threading.Thread(
+                target=self._poll, args=(watched, polled, stop), name="bench-poller", daemon=True
+            )
+            handles = [
+                self.start_wrk(host, path, seconds, bl.wrk_get_script(), None, connections)
+                for _, path in pages
+            ]
+            poller.start()
+            if phase == "publishing":
+                self.publisher.stdin.write("GO\n")
+                self.publisher.stdin.flush()
+            try:
+                figures = {
+                    key: self.finish_wrk(h) for (key, _), h in zip(pages, handles, strict=True)
+                }
+            finally:
+                stop.set()
+                poller.join(timeout=10)
+            published = self.finish_publisher(seconds) if phase == "publishing" else None
+            phases[phase] = {
+                "figures": figures,
+                "polls": {
+                    name: bl.poll_summary([v for _, v in polls], [t for t, _ in polls])
+                    for name, polls in polled.items()
+                },
+                "worker_restarts": self.restarts_since(mark),
+            }
+            line = "  ".join(
+                f"{key} {f['requests_per_second']:.1f} req/s p99 {f['p99_ms']:.1f} ms"
+                for key, f in figures.items()
+            )
+            polls = "; ".join(
+                f"{name} {summary['counts']}" for name, summary in phases[phase]["polls"].items()
+            )
+            log(f"  {phase:<10} {line}  polls: {polls}")
+            if published is not None:
+                result.update(published)
+                done = [p for p in published["published"] if not p.get("error")]
+                log(
+                    f"  published {len(done)} of {len(published['published'])} outcome "
+                    f"revisions: {[p.get('took_ms') for p in published['published']]} ms"
+                    + "".join(f"; {p['error']}" for p in published["published"] if p.get("error"))
+                )
+        last = len(result.get("published") or [])
+        result["last_marker"] = f"[{marker}-{last}]"
+        page = fetch(self.port, host, live["congress_path"], headers={"Accept-Encoding": "gzip"})
+        result["last_title_shown"] = bool(last) and result["last_marker"] in page.text()
+        result["pages"] = [
+            {
+                "key": key,
+                "path": path,
+                "quiet_requests_per_second": phases["quiet"]["figures"][key]["requests_per_second"],
+                "publishing_requests_per_second": phases["publishing"]["figures"][key][
+                    "requests_per_second"
+                ],
+                "quiet_p99_ms": phases["quiet"]["figures"][key]["p99_ms"],
+                "publishing_p99_ms": phases["publishing"]["figures"][key]["p99_ms"],
+                "ratio": bl.ratio(
+                    phases["publishing"]["figures"][key]["requests_per_second"],
+                    phases["quiet"]["figures"][key]["requests_per_second"],
+                ),
+            }
+            for key, path in pages
+        ]
+        result["polls"] = phases["publishing"]["polls"]
+        result["polls_quiet"] = phases["quiet"]["polls"]
+        result["phases"] = phases
+        return result
+
+    def _poll(self, watched, polled, stop):
+        """Every LIVE_POLL_EVERY seconds, one request for each watched page (a new
+        connection each time, so either worker may answer): (seconds since the start,
+        X-Cache) is recorded. It asks for gzip as browsers (and wrk here) do."""
+        accept = {"Accept-Encoding": "gzip, br"}
+        started = time.monotonic()
+        while True:
+            for name, (host, path) in watched.items():
+                at = round(time.monotonic() - started, 2)
+                try:
+                    response = fetch(self.port, host, path, headers=accept, timeout=10)
+                    value = response.header("x-cache") or f"status {response.status}"
+                except (OSError, http.client.HTTPException) as error:
+                    value = f"error {type(error).__name__}"
+                polled[name].append((at, value))
+            if stop.wait(LIVE_POLL_EVERY):
+                return
+
+    def start_publisher(self, outcome_id, seconds, marker):
+        """The process that publishes outcomes: Django set up with the run's settings,
+        database and cache; it waits for GO once ready."""
+        command = [
+            sys.executable,
+            str(REPO / "tests/load/probe.py"),
+            "publish",
+            str(outcome_id),
+            str(seconds - 1),  # the last publish lands at least a second before the end
+            str(LIVE_PUBLISH_EVERY),
+            marker,
+        ]
+        self.publisher_log = self.tmp / "publisher.log"
+        with open(self.publisher_log, "wb") as errors:
+            self.publisher = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+            )
+        ready = self.publisher.stdout.readline().strip()
+        if ready != "READY":
+            raise BenchError(
+                f"the outcome publisher did not start: {ready!r}\n{self.publisher_errors()}"
+            )
+
+    def publisher_errors(self, lines=15):
+        with contextlib.suppress(OSError):
+            text = self.publisher_log.read_text(errors="replace")
+            return "\n".join(text.splitlines()[-lines:])
+        return ""
+
+    def finish_publisher(self, seconds):
+        publisher, self.publisher = self.publisher, None
+        try:
+            output, _ = publisher.communicate(timeout=seconds + 30)
+        except subprocess.TimeoutExpired:
+            publisher.kill()
+            output, _ = publisher.communicate()
+        lines = [line for line in output.splitlines() if line.startswith("{")]
+        if publisher.returncode != 0 or not lines:
+            self.notes.append(
+                f"live congress: the publisher failed ({publisher.returncode}): "
+                f"{self.publisher_errors()}"
+            )
+            return {"published": [], "last_title": None}
+        return json.loads(lines[-1])
+
     # the run -----------------------------------------------------------------------------
 
     def run(self):
@@ -794,12 +993,7 @@ class Bench:
         self.env = self.base_env()
         log(f"civic bench {self.run_id}: temporary folder {self.tmp}")
         self.report["database"] = self.prepare_database(self.env)
-        self.report["cache"] = (
-            f"redis ({self.config.redis_url.split('@')[-1]}, prefix {self.redis_prefix})"
-            if self.config.redis_url
-            else "local memory (per worker) + generation file"
-        )
-        log(f"  database: {self.report['database']}; cache: {self.report['cache']}")
+        log(f"  database: {self.report['database']}")
         self.manage("migrate", "--noinput", "-v0", title="migrate")
         self.manage("load_demo", title="load_demo")
         self.manage("collectstatic", "--noinput", "-v0", title="collectstatic")
@@ -808,16 +1002,33 @@ class Bench:
         self.probe("discover", str(discovered_path))
         discovered = json.loads(discovered_path.read_text())
         self.notes.extend(discovered["notes"])
+        backends = ", ".join(f"{a} {b}" for a, b in discovered["cache"].items())
+        self.report["cache"] = (
+            f"{backends} (redis {self.config.redis_url.split('@')[-1]}, prefix {self.redis_prefix})"
+            if self.config.redis_url
+            else backends
+        )
+        log(f"  cache: {self.report['cache']}")
         targets = [t for t in discovered["targets"] if config.wanted(t["key"])]
         sql = {t["key"]: t.get("sql", {}) for t in targets}
-        self.report["targets"] = targets
+        self.report["endpoints"] = targets
+        cold_sql = {}
+        if config.cold:
+            cold_path = self.tmp / "cold.json"
+            self.probe("cold", str(discovered_path), str(cold_path), env=self.cold_env())
+            measured = json.loads(cold_path.read_text())
+            if measured.get("error"):
+                self.notes.append(f"truly cold SQL not counted: {measured['error']}")
+            cold_sql = measured.get("sql", {})
+            self.report["cache_cold"] = measured.get("cache")
+            log(f"  truly cold: {measured.get('cache')}")
 
         log(f"\nPass 1: page cache on (PAGE_CACHE_SECONDS=600), {config.workers} workers")
         self.start_server("cached")
         cached = self.run_targets(targets, "cached")
         weights = []
         for target in targets:
-            if target["key"].startswith("home:"):
+            if target["key"].startswith("home:") and target["kind"] == "page":
                 weights.append(self.page_weight(target["host"], target["path"]))
         signups = self.signups(discovered["form_pages"])
         self.report["server_cached"] = self.server_errors()
@@ -826,11 +1037,30 @@ class Bench:
         cold = {}
         if config.cold:
             cold_targets = [t for t in targets if t["kind"] in {"trivial", "page"}]
-            log("\nPass 2: page cache off (PAGE_CACHE_SECONDS=0): every request renders")
-            self.start_server("cold", {"PAGE_CACHE_SECONDS": "0"})
+            log(
+                "\nPass 2: truly cold, no cache at all (CACHE_BACKEND=dummy): every request renders"
+            )
+            self.start_server("cold", {"CACHE_BACKEND": "dummy"}, without={"REDIS_URL"})
             cold = self.run_targets(cold_targets, "cold")
+            hits = [k for k, f in cold.items() if "HIT" in (f.get("x_cache") or [])]
+            if hits:
+                self.notes.append(f"cold pass: X-Cache HIT on {hits}: something was kept")
             self.report["server_cold"] = self.server_errors()
             self.stop_server()
+
+        live = None
+        if config.live and config.wanted("live-congress") and discovered.get("live_congress"):
+            log(
+                f"\nPass 3: live congress, page cache on, workers not recycled; "
+                f"{config.live_seconds} s without, then {config.live_seconds} s with an "
+                f"outcome published every {LIVE_PUBLISH_EVERY} s"
+            )
+            self.start_server("live", {"GUNICORN_MAX_REQUESTS": "0"})
+            live = self.live_congress(discovered["live_congress"])
+            self.report["server_live"] = self.server_errors()
+            self.stop_server()
+        elif config.live and config.wanted("live-congress"):
+            self.notes.append("live congress: no congress to publish to (see notes): skipped")
 
         self.count_signups(signups)
         restarts = sum(f.get("worker_restarts", 0) for f in [*cached.values(), *cold.values()])
@@ -849,13 +1079,14 @@ class Bench:
                 + ", and when both workers restart together nothing answers meanwhile "
                 "(see the restarts column)"
             )
-        rows = self.rows(targets, cached, cold, sql)
+        rows = self.rows(targets, cached, cold, sql, cold_sql)
         self.report.update(
             {
                 "results": rows,
                 "page_weight": weights,
                 "signups": signups,
-                "issue_6_targets": self.verdicts(rows, weights, signups, config.only),
+                "live_congress": live,
+                "targets": bl.verdicts(rows, weights, signups, live, config.only),
                 "notes": self.notes,
                 "total_seconds": round(time.monotonic() - started, 1),
             }
@@ -865,8 +1096,13 @@ class Bench:
         config.json_path.write_text(json.dumps(self.report, indent=2) + "\n")
         log(f"\nJSON: {config.json_path}")
 
+    def cold_env(self):
+        env = {key: value for key, value in self.env.items() if key != "REDIS_URL"}
+        env["CACHE_BACKEND"] = "dummy"
+        return env
+
     @staticmethod
-    def rows(targets, cached, cold, sql):
+    def rows(targets, cached, cold, sql, cold_sql):
         trivial = cached.get("trivial", {}).get("requests_per_second") or None
         trivial_cold = cold.get("trivial", {}).get("requests_per_second") or None
         rows = []
@@ -874,8 +1110,10 @@ class Bench:
             key = target["key"]
             figures = cached.get(key, {})
             queries = sql.get(key, {})
+            cold_queries = cold_sql.get(key, {})
             row = {
                 "key": key,
+                "kind": target["kind"],
                 "label": target["label"],
                 "host": target["host"],
                 "path": target["path"],
@@ -887,108 +1125,31 @@ class Bench:
                 "bytes": figures.get("bytes"),
                 "content_encoding": figures.get("content_encoding"),
                 "x_cache": (figures.get("x_cache") or [None])[-1],
+                "x_cache_seen": figures.get("x_cache"),
                 "worker_restarts": figures.get("worker_restarts"),
                 "non_2xx_3xx": figures.get("non_2xx_3xx"),
                 "socket_errors": figures.get("socket_errors"),
-                "sql_cold": queries.get("queries_cold"),
+                "sql_cold": cold_queries.get("queries_cold"),
                 "sql_first": queries.get("queries_first"),
                 "sql_hit": queries.get("queries_hit") if queries.get("cacheable") else None,
-                "sql_repeated": queries.get("repeated_queries"),
-                "sql_error": queries.get("error"),
-                "ratio_to_trivial": (
-                    round(figures["requests_per_second"] / trivial, 2)
-                    if trivial and figures.get("requests_per_second") is not None
-                    else None
-                ),
+                "sql_repeated_cold": cold_queries.get("repeated_queries"),
+                "sql_error": queries.get("error") or cold_queries.get("error"),
+                "ratio_to_trivial": bl.ratio(figures.get("requests_per_second"), trivial),
             }
+            if target["kind"] == "tracking":
+                row["shares_bare_entry"] = bool(queries.get("cacheable"))
+                row["x_cache_in_process"] = queries.get("x_cache")
             if key in cold:
                 row["cold_requests_per_second"] = cold[key]["requests_per_second"]
                 row["cold_p50_ms"] = cold[key]["p50_ms"]
                 row["cold_p99_ms"] = cold[key]["p99_ms"]
+                row["cold_x_cache"] = (cold[key].get("x_cache") or [None])[-1]
                 row["cold_worker_restarts"] = cold[key].get("worker_restarts")
-                row["cold_ratio_to_trivial"] = (
-                    round(cold[key]["requests_per_second"] / trivial_cold, 2)
-                    if trivial_cold
-                    else None
+                row["cold_ratio_to_trivial"] = bl.ratio(
+                    cold[key]["requests_per_second"], trivial_cold, 3
                 )
             rows.append(row)
         return rows
-
-    @staticmethod
-    def verdicts(rows, weights, signups, only=()):
-        pages = [r for r in rows if r["page_type"]]
-        verdicts = []
-
-        def add(name, met, detail):
-            verdicts.append({"target": name, "met": met, "detail": detail})
-
-        if pages:
-            worst = min(pages, key=lambda r: r["ratio_to_trivial"] or 0)
-            add(
-                f"cached pages >= {TARGET_CACHED_RATIO:.0%} of the trivial view's req/s",
-                all((r["ratio_to_trivial"] or 0) >= TARGET_CACHED_RATIO for r in pages),
-                f"lowest {worst['key']} at {worst['ratio_to_trivial']}x",
-            )
-            hits = [r["sql_hit"] for r in pages]
-            add(
-                "0 SQL queries on a cache hit",
-                all(h == 0 for h in hits),
-                ", ".join(f"{r['key']}={r['sql_hit']}" for r in pages),
-            )
-            most = max(pages, key=lambda r: r["sql_cold"] or 0)
-            add(
-                f"cold render <= {TARGET_COLD_QUERIES} SQL queries",
-                all(
-                    r["sql_cold"] is not None and r["sql_cold"] <= TARGET_COLD_QUERIES
-                    for r in pages
-                ),
-                f"most {most['key']} with {most['sql_cold']}",
-            )
-            colds = [r for r in pages if r.get("cold_requests_per_second")]
-            if colds:
-                slowest = min(colds, key=lambda r: r["cold_requests_per_second"])
-                add(
-                    f"cold render >= {TARGET_COLD_RPS} req/s (5x Wagtail's demo)",
-                    all(r["cold_requests_per_second"] >= TARGET_COLD_RPS for r in colds),
-                    f"slowest {slowest['key']} at {slowest['cold_requests_per_second']} req/s",
-                )
-        present = {r["page_type"] for r in pages}
-        missing = [
-            t
-            for t in (
-                "movement.MovementPage",
-                "movement.CampaignPage",
-                "congress.CongressPage",
-                "movement.NewsPage",
-            )
-            if t not in present
-        ]
-        if missing and not only:
-            add("every page type measured", False, f"not measured: {', '.join(missing)}")
-        if signups:
-            for s in signups:
-                add(
-                    f"sign-ups ({s['key']}) >= {TARGET_SIGNUPS_PER_SECOND}/s, stored exactly once",
-                    s["accepted_per_second"] >= TARGET_SIGNUPS_PER_SECOND
-                    and s["stored_exactly_once"],
-                    f"{s['accepted_per_second']}/s accepted, {s['stored_rows']} rows for "
-                    f"{s['accepted_responses']} accepted of {s['sent_requests']} sent, "
-                    f"{s['duplicates']} duplicates",
-                )
-        elif not only:
-            add("sign-ups measured", False, "no sign-up form found (see notes)")
-        for w in weights:
-            add(
-                f"page weight {w['host']} at {w['viewport_px']} px",
-                w["meets_text_budget"]
-                and w["meets_total_budget"]
-                and not w["third_party"]
-                and not w["large_fonts"],
-                f"HTML+CSS+JS {w['html_css_js_compressed'] / KB:.1f} KB (<= 50), "
-                f"all {w['total_compressed'] / KB:.1f} KB (<= 300), "
-                f"third-party {len(w['third_party'])}, fonts over 50 KB {len(w['large_fonts'])}",
-            )
-        return verdicts
 
     def print_report(self):
         m = self.report["machine"]
@@ -1015,22 +1176,50 @@ class Bench:
             ("p50_ms", "p50 ms"),
             ("p99_ms", "p99 ms"),
             ("bytes", "bytes"),
-            ("sql_cold", "SQL cold"),
-            ("sql_first", "SQL 1st"),
+            ("x_cache", "X-Cache"),
             ("sql_hit", "SQL hit"),
+            ("sql_first", "SQL 1st"),
             ("ratio_to_trivial", "x trivial"),
             ("worker_restarts", "restarts"),
-            ("cold_requests_per_second", "req/s uncached"),
-            ("cold_p99_ms", "p99 uncached"),
-            ("cold_ratio_to_trivial", "x trivial"),
+            ("cold_requests_per_second", "req/s cold"),
+            ("cold_p99_ms", "p99 cold"),
+            ("sql_cold", "SQL cold"),
+            ("cold_ratio_to_trivial", "x trivial cold"),
         ]
         log(bl.format_table(self.report["results"], columns))
         log(
-            "SQL cold: queries of a render with the page cache off (steady state); "
-            "SQL 1st: the first render after emptying every cache; SQL hit: the second "
-            "anonymous request with the page cache on (blank: not served from the cache). "
-            "restarts: gunicorn workers restarted during the target's run (max_requests)."
+            "Cached pass (page cache on): req/s, p50, p99, X-Cache of the last check request, "
+            "SQL hit: queries of the second anonymous request (blank: not served from the "
+            "cache), SQL 1st: the first render after emptying the cache, x trivial: to the "
+            "trivial view of the cached pass. Truly cold pass (CACHE_BACKEND=dummy, nothing "
+            "kept anywhere): req/s, p99, SQL cold: queries of every such request, x trivial "
+            "cold: to the trivial view of the cold pass. restarts: gunicorn workers restarted "
+            "during the target's run (max_requests)."
         )
+        live = self.report.get("live_congress")
+        if live:
+            log(
+                f"\nLive congress ({live['host']}, {live['seconds']} s each, an outcome "
+                f"published every {live['every_s']:g} s, {live['connections_per_page']} "
+                "connections per page):"
+            )
+            columns = [
+                ("key", "page"),
+                ("path", "path"),
+                ("quiet_requests_per_second", "req/s quiet"),
+                ("publishing_requests_per_second", "req/s publishing"),
+                ("ratio", "ratio"),
+                ("quiet_p99_ms", "p99 quiet"),
+                ("publishing_p99_ms", "p99 publishing"),
+            ]
+            log(bl.format_table(live["pages"], columns))
+            for phase, key in (("quiet", "polls_quiet"), ("publishing", "polls")):
+                log(
+                    f"  polls every {live['poll_every_s']:g} s while {phase}: "
+                    + "; ".join(
+                        f"{name} {summary['counts']}" for name, summary in live[key].items()
+                    )
+                )
         if self.report["signups"]:
             log("\nSign-ups (POST of a valid form, a unique e-mail each):")
             columns = [
@@ -1071,7 +1260,7 @@ class Bench:
             ]
             log(bl.format_table(rows, columns))
         log("\nTargets:")
-        for verdict in self.report["issue_6_targets"]:
+        for verdict in self.report["targets"]:
             mark = "MET   " if verdict["met"] else "MISSED"
             log(f"  [{mark}] {verdict['target']}: {verdict['detail']}")
         errors = {k: v for k, v in self.report.items() if k.startswith("server_")}
@@ -1083,8 +1272,14 @@ class Bench:
         log(f"\nTotal time: {self.report['total_seconds']} s")
 
     def cleanup(self):
-        if self.wrk is not None and self.wrk.poll() is None:
-            self.wrk.kill()
+        for process in list(self.wrk):
+            if process.poll() is None:
+                process.kill()
+        publisher, self.publisher = self.publisher, None
+        if publisher is not None and publisher.poll() is None:
+            publisher.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                publisher.wait(timeout=5)
         self.stop_server()
         self.drop_database()
         self.clear_redis()

@@ -2,13 +2,33 @@
 
 Parsing wrk's output, choosing the image a phone would download from a ``srcset``,
 finding a page's assets and forms in its HTML, filling a sign-up form with valid and
-unique data, and the wrk Lua scripts. ``tests/load/test_benchlib.py`` covers them.
+unique data, the wrk Lua scripts, and judging the figures against the performance
+targets. ``tests/load/test_benchlib.py`` covers them.
 """
 
 import json
 import re
 import urllib.parse
+from collections import Counter
 from html.parser import HTMLParser
+
+# --- performance targets -------------------------------------------------------------
+
+KB = 1000  # page-weight budgets are counted in kilobytes of 1000 bytes (the strict reading)
+WEIGHT_BUDGET_TEXT = 50 * KB
+WEIGHT_BUDGET_TOTAL = 300 * KB
+FONT_BUDGET = 50 * KB
+TARGET_CACHED_RATIO = 0.70  # a cache hit, to the trivial view of the same pass
+TARGET_COLD_RATIO = 0.030  # a render with no cache at all, to the trivial view (same pass)
+TARGET_COLD_QUERIES = 25  # SQL queries of a render with no cache at all
+TARGET_LIVE_RATIO = 0.50  # while a congress publishes, to the same pages without it
+TARGET_SIGNUPS_PER_SECOND = 100
+PAGE_TYPES_EXPECTED = (
+    "movement.MovementPage",
+    "movement.CampaignPage",
+    "congress.CongressPage",
+    "movement.NewsPage",
+)
 
 WRK_JSON_MARKER = "BENCH_JSON "
 UNIQUE_PLACEHOLDER = "BENCHUNIQ"
@@ -78,6 +98,27 @@ request = function()
   headers["X-Forwarded-For"] = string.format(
     "10.%d.%d.%d", id % 256, math.floor(counter / 256) % 256, counter % 256)
   return wrk.format("POST", {lua_string(path)}, headers, body)
+end
+"""
+        + _WRK_DONE
+    )
+
+
+def wrk_tracking_script(path, parameter="utm_source"):
+    """Lua for a GET run of ``path`` with a tracking parameter whose value changes on
+    every request (``?utm_source=t1x1``, ``t1x2``...): as many campaign links, one
+    cached page."""
+    separator = "&" if "?" in path else "?"
+    prefix = lua_string(f"{path}{separator}{parameter}=")
+    return (
+        _WRK_THREADS
+        + f"""
+init = function(args)
+  counter = 0
+end
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, {prefix} .. "t" .. id .. "x" .. counter)
 end
 """
         + _WRK_DONE
@@ -590,3 +631,161 @@ def normalise_sql(sql):
 
 def kib(value):
     return None if value is None else round(value / 1024, 1)
+
+
+def poll_summary(values, times=None):
+    """What a page answered when polled: its X-Cache values in order, and when
+    (``times``, seconds since the start) each answer that was not a hit came."""
+    after_first = values[1:]
+    summary = {
+        "polls": len(values),
+        "counts": dict(Counter(value or "none" for value in values)),
+        "first": values[0] if values else None,
+        "all_hit_after_first": bool(after_first) and all(v == "HIT" for v in after_first),
+    }
+    if times is not None:
+        summary["not_hit_at_s"] = [t for t, v in zip(times, values, strict=True) if v != "HIT"]
+    return summary
+
+
+def ratio(value, reference, digits=2):
+    return round(value / reference, digits) if value is not None and reference else None
+
+
+def verdicts(rows, weights=(), signups=(), live=None, only=()):
+    """The performance targets, each met or missed, from the figures of one run.
+
+    ``rows``: one per target (``key``, ``kind``, ``page_type``, req/s of the cached
+    pass and, for the trivial view and the pages, of the truly cold pass, SQL
+    counts); ``weights``, ``signups``: as the bench measures them; ``live``: the live
+    congress scenario or None; ``only``: the BENCH_ONLY words (a partial run does not
+    miss what it left out)."""
+    verdicts = []
+
+    def add(name, met, detail):
+        verdicts.append({"target": name, "met": bool(met), "detail": detail})
+
+    by_key = {r["key"]: r for r in rows}
+    trivial = by_key.get("trivial", {})
+    pages = [r for r in rows if r.get("kind") == "page" and r.get("page_type")]
+    if pages:
+        worst = min(pages, key=lambda r: r.get("ratio_to_trivial") or 0)
+        add(
+            f"cached pages >= {TARGET_CACHED_RATIO:.0%} of the trivial view's req/s",
+            all((r.get("ratio_to_trivial") or 0) >= TARGET_CACHED_RATIO for r in pages),
+            f"lowest {worst['key']} at {worst.get('ratio_to_trivial')}x",
+        )
+        add(
+            "0 SQL queries on a cache hit",
+            all(r.get("sql_hit") == 0 for r in pages),
+            ", ".join(f"{r['key']}={r.get('sql_hit')}" for r in pages),
+        )
+        most = max(pages, key=lambda r: r.get("sql_cold") or 0)
+        add(
+            f"truly cold render (no cache at all) <= {TARGET_COLD_QUERIES} SQL queries",
+            all(
+                r.get("sql_cold") is not None and r["sql_cold"] <= TARGET_COLD_QUERIES
+                for r in pages
+            ),
+            f"most {most['key']} with {most.get('sql_cold')}",
+        )
+        trivial_cold = trivial.get("cold_requests_per_second")
+        colds = [r for r in pages if r.get("cold_requests_per_second") is not None]
+        if colds and trivial_cold:
+            slowest = min(colds, key=lambda r: r["cold_requests_per_second"])
+            add(
+                f"truly cold pages >= {TARGET_COLD_RATIO:.1%} of the trivial view's req/s "
+                "(both in the cold pass)",
+                len(colds) == len(pages)
+                and all(
+                    r["cold_requests_per_second"] >= TARGET_COLD_RATIO * trivial_cold for r in colds
+                ),
+                f"slowest {slowest['key']} at {slowest['cold_requests_per_second']} req/s, "
+                f"{ratio(slowest['cold_requests_per_second'], trivial_cold, 3)}x the "
+                f"trivial view's {trivial_cold} req/s",
+            )
+        elif not only:
+            add("truly cold pass measured", False, "no figures of the cold pass")
+    for r in rows:
+        if r.get("kind") != "tracking":
+            continue
+        add(
+            f"tracking parameters: {r['path']} is a cache hit of the bare URL, "
+            f">= {TARGET_CACHED_RATIO:.0%} of the trivial view's req/s",
+            r.get("x_cache") == "HIT"
+            and r.get("shares_bare_entry")
+            and r.get("sql_hit") == 0
+            and (r.get("ratio_to_trivial") or 0) >= TARGET_CACHED_RATIO,
+            f"X-Cache {r.get('x_cache')} (in-process after the bare URL: "
+            f"{'HIT' if r.get('shares_bare_entry') else 'not a hit'}, SQL {r.get('sql_hit')}), "
+            f"{r.get('ratio_to_trivial')}x the trivial view",
+        )
+    present = {r.get("page_type") for r in pages}
+    missing = [t for t in PAGE_TYPES_EXPECTED if t not in present]
+    if missing and not only:
+        add("every page type measured", False, f"not measured: {', '.join(missing)}")
+    if live:
+        _live_verdicts(live, add)
+    elif not only:
+        add("live congress measured", False, "the live congress scenario did not run")
+    if signups:
+        for s in signups:
+            add(
+                f"sign-ups ({s['key']}) >= {TARGET_SIGNUPS_PER_SECOND}/s, stored exactly once",
+                s["accepted_per_second"] >= TARGET_SIGNUPS_PER_SECOND and s["stored_exactly_once"],
+                f"{s['accepted_per_second']}/s accepted, {s['stored_rows']} rows for "
+                f"{s['accepted_responses']} accepted of {s['sent_requests']} sent, "
+                f"{s['duplicates']} duplicates",
+            )
+    elif not only:
+        add("sign-ups measured", False, "no sign-up form found (see notes)")
+    for w in weights:
+        add(
+            f"page weight {w['host']} at {w['viewport_px']} px",
+            w["meets_text_budget"]
+            and w["meets_total_budget"]
+            and not w["third_party"]
+            and not w["large_fonts"],
+            f"HTML+CSS+JS {w['html_css_js_compressed'] / KB:.1f} KB (<= 50), "
+            f"all {w['total_compressed'] / KB:.1f} KB (<= 300), "
+            f"third-party {len(w['third_party'])}, fonts over 50 KB {len(w['large_fonts'])}",
+        )
+    return verdicts
+
+
+def _live_verdicts(live, add):
+    published = live.get("published") or []
+    failed = [p for p in published if p.get("error")]
+    pages = live.get("pages") or []
+    worst = min(pages, key=lambda p: p.get("ratio") or 0) if pages else None
+    add(
+        f"live congress: req/s while an outcome is published every {live['every_s']:g} s "
+        f">= {TARGET_LIVE_RATIO:.0%} of the same pages without publishing",
+        pages
+        and published
+        and not failed
+        and all((p.get("ratio") or 0) >= TARGET_LIVE_RATIO for p in pages),
+        (
+            ", ".join(
+                f"{p['key']} {p['publishing_requests_per_second']} vs "
+                f"{p['quiet_requests_per_second']} req/s ({p['ratio']}x)"
+                for p in pages
+            )
+            + f"; {len(published) - len(failed)} of {len(published)} publishes done"
+            + (f"; lowest {worst['key']}" if worst else "")
+        ),
+    )
+    other = (live.get("polls") or {}).get("other") or {}
+    add(
+        f"live congress: {live.get('other_host')} stays a cache hit meanwhile "
+        "(every poll after the first)",
+        other.get("all_hit_after_first"),
+        f"{other.get('polls', 0)} polls: {other.get('counts', {})}",
+    )
+    add(
+        "live congress: the last outcome published shows on the congress page",
+        live.get("last_title_shown"),
+        f"{live.get('last_marker')!r} "
+        + ("found" if live.get("last_title_shown") else "not found")
+        + f" on {live.get('congress_path')} after the run",
+    )

@@ -1,10 +1,19 @@
 """The benchmark's look inside Django (run by ``bench.py`` with the bench settings).
 
 ``probe.py discover OUT.json`` finds the URL of each page type to load-test, the
-hashed URL of the stylesheet and the pages with sign-up forms, and counts the SQL
-queries of each target in-process with the test client: a cold render (page cache
-off, as with PAGE_CACHE_SECONDS=0), the very first render after emptying the caches,
-and a cache hit (the second anonymous request with the page cache on).
+hashed URL of the stylesheet, the pages with sign-up forms and the congress of the
+live scenario, and counts the SQL queries of each target in-process with the test
+client and the cache of the run: the very first render after emptying the cache, and
+a cache hit (the second anonymous request).
+
+``probe.py cold IN.json OUT.json`` (run with ``CACHE_BACKEND=dummy``: Django's
+DummyCache, nothing kept anywhere) counts the SQL queries of every page target of
+IN.json as each request of the truly cold pass makes them.
+
+``probe.py publish OUTCOME_ID SECONDS EVERY MARKER`` prints ``READY``, waits for
+``GO`` on its standard input, then publishes a new revision of that congress outcome
+every EVERY seconds for SECONDS seconds (its title carries MARKER and a number), and
+prints what it did as JSON.
 
 ``probe.py count PREFIX`` counts, in every model of our apps with an e-mail field,
 the rows whose e-mail starts with PREFIX, and how many distinct e-mails they hold.
@@ -13,8 +22,10 @@ the rows whose e-mail starts with PREFIX, and how many distinct e-mails they hol
 import json
 import os
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -75,19 +86,30 @@ def _first_live(model):
 
 
 def _clear_caches():
-    """Empty this run's cache (only our key prefix when the cache is shared)."""
+    """Empty every cache of this run (only our key prefix when the cache is shared)."""
     from django.conf import settings
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    backend = settings.CACHES["default"]["BACKEND"]
-    if backend.endswith("RedisCache"):
-        client = cache._cache.get_client(write=True)
-        pattern = cache.make_key("*")
-        keys = list(client.scan_iter(match=pattern, count=1000))
-        if keys:
-            client.delete(*keys)
-    else:
-        cache.clear()
+    for alias, config in settings.CACHES.items():
+        cache = caches[alias]
+        if hasattr(cache, "delete_pattern"):  # django-redis: the run's prefix only
+            cache.delete_pattern("*")
+        elif config["BACKEND"].endswith("RedisCache"):
+            client = cache._cache.get_client(write=True)
+            keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
+            if keys:
+                client.delete(*keys)
+        else:
+            cache.clear()
+
+
+def cache_backends():
+    """The backend of each cache alias, by class name."""
+    from django.conf import settings
+
+    return {
+        alias: config["BACKEND"].rsplit(".", 1)[-1] for alias, config in settings.CACHES.items()
+    }
 
 
 def _get(host, path):
@@ -107,31 +129,97 @@ def _captured(host, path):
 
 
 def measure_queries(host, path):
-    """SQL queries of a target: first render, cold render and cache hit."""
-    from django.test.utils import override_settings
-
-    from home.cache import invalidate_page_cache
-    from tests.load.benchlib import normalise_sql
-
-    result = {}
-    with override_settings(PAGE_CACHE_SECONDS=0):
-        _clear_caches()
-        response, queries = _captured(host, path)
-        result["status"] = response.status_code
-        result["queries_first"] = len(queries)
-        response, queries = _captured(host, path)
-        result["queries_cold"] = len(queries)
-        repeated = Counter(normalise_sql(sql) for sql in queries)
-        result["repeated_queries"] = [
-            {"count": n, "sql": sql[:300]} for sql, n in repeated.most_common(3) if n > 1
-        ]
-    invalidate_page_cache()
-    first, _ = _captured(host, path)
+    """SQL queries of a target with the cache of the run: the first render after
+    emptying the cache, and the second anonymous request (a page cache hit)."""
+    _clear_caches()
+    first, queries = _captured(host, path)
+    result = {"status": first.status_code, "queries_first": len(queries)}
     second, queries = _captured(host, path)
     result["queries_hit"] = len(queries)
     result["x_cache"] = [first.get("X-Cache"), second.get("X-Cache")]
     result["cacheable"] = second.get("X-Cache") == "HIT"
     return result
+
+
+def measure_tracking(host, bare_path, path):
+    """A URL with tracking parameters must be answered by the cached bare page: after
+    one request for the bare URL, the tracked URL (and one with other tracking
+    values) are hits without SQL."""
+    _clear_caches()
+    bare, queries = _captured(host, bare_path)
+    result = {"status": bare.status_code, "queries_first": len(queries)}
+    tracked, queries = _captured(host, path)
+    result["queries_hit"] = len(queries)
+    separator = "&" if "?" in path else "?"
+    other, _ = _captured(host, f"{path}{separator}fbclid=abc&utm_medium=email")
+    result["x_cache"] = [bare.get("X-Cache"), tracked.get("X-Cache"), other.get("X-Cache")]
+    result["status_tracked"] = tracked.status_code
+    result["cacheable"] = tracked.get("X-Cache") == "HIT" and other.get("X-Cache") == "HIT"
+    return result
+
+
+def measure_cold(host, path):
+    """SQL queries of a render with nothing kept in any cache (DummyCache): the
+    first request of the process, and the next one (what every request of the truly
+    cold pass costs once the process has loaded what Django keeps in memory)."""
+    from tests.load.benchlib import normalise_sql
+
+    first, queries = _captured(host, path)
+    result = {"status": first.status_code, "queries_process_first": len(queries)}
+    second, queries = _captured(host, path)
+    result["queries_cold"] = len(queries)
+    result["x_cache"] = [first.get("X-Cache"), second.get("X-Cache")]
+    repeated = Counter(normalise_sql(sql) for sql in queries)
+    result["repeated_queries"] = [
+        {"count": n, "sql": sql if len(sql) <= 400 else f"{sql[:100]} ... {sql[-300:]}"}
+        for sql, n in repeated.most_common(3)
+        if n > 1
+    ]
+    return result
+
+
+def _live_congress(notes):
+    """The congress of the live scenario: a live congress page of kosovowewant.localhost
+    with a live outcome in the default language, its home page, and a page of another
+    organisation (voltkosova.localhost's home) that must stay cached meanwhile."""
+    from django.conf import settings
+    from wagtail.models import Site
+
+    site = Site.objects.filter(hostname="kosovowewant.localhost").first()
+    other = Site.objects.filter(hostname="voltkosova.localhost").first()
+    congress_model = _model("congress.CongressPage")
+    outcome_model = _model("congress.Outcome")
+    if site is None or other is None or congress_model is None or outcome_model is None:
+        notes.append("live congress: no kosovowewant/voltkosova site or no congress models")
+        return None
+    pages = (
+        congress_model.objects.live()
+        .public()
+        .descendant_of(site.root_page)
+        .filter(locale__language_code=settings.LANGUAGE_CODE)
+        .order_by("path")
+    )
+    for page in pages:
+        outcome = (
+            outcome_model.objects.filter(congress=page, live=True, locale=page.locale)
+            .order_by("pk")
+            .first()
+        )
+        url = _page_url(page)
+        home = _page_url(site.root_page.specific)
+        other_home = _page_url(other.root_page.specific)
+        if outcome and url and home and other_home:
+            return {
+                "host": url[0],
+                "congress_path": url[1],
+                "home_path": home[1],
+                "outcome_id": outcome.pk,
+                "outcome_title": outcome.title,
+                "other_host": other_home[0],
+                "other_path": other_home[1],
+            }
+    notes.append("live congress: no live congress page with a live outcome on kosovowewant")
+    return None
 
 
 def discover(out_path):
@@ -170,6 +258,19 @@ def discover(out_path):
                     "expect": 200,
                 }
             )
+            if host == default_host:
+                targets.append(
+                    {
+                        "key": f"home:{host.split('.')[0]}+utm",
+                        "label": f"home {host} ?utm_source=...",
+                        "host": host,
+                        "path": f"{url[1]}?utm_source=x",
+                        "bare_path": url[1],
+                        "kind": "tracking",
+                        "page_type": "home.HomePage",
+                        "expect": 200,
+                    }
+                )
     for key, label in PAGE_TYPES:
         model = _model(label)
         if model is None:
@@ -237,6 +338,11 @@ def discover(out_path):
         pages = model.objects.live().public().filter(locale__language_code=settings.LANGUAGE_CODE)
         for page in pages.order_by("path")[:10]:
             url = _page_url(page)
+            if url and key == "statement" and hasattr(page, "statement_sign_url"):
+                # the statement is signed on a page of its own (a link from the campaign)
+                if not getattr(page, "has_statement", True):
+                    continue
+                url = (url[0], urlsplit(page.statement_sign_url()).path)
             if url:
                 form_pages.append({"key": key, "page_type": label, "host": url[0], "path": url[1]})
         if not any(p["key"] == key for p in form_pages):
@@ -244,7 +350,12 @@ def discover(out_path):
 
     for target in targets:
         try:
-            target["sql"] = measure_queries(target["host"], target["path"])
+            if target["kind"] == "tracking":
+                target["sql"] = measure_tracking(
+                    target["host"], target["bare_path"], target["path"]
+                )
+            else:
+                target["sql"] = measure_queries(target["host"], target["path"])
         except Exception as error:  # noqa: BLE001 - reported, the run goes on
             target["sql"] = {"error": f"{type(error).__name__}: {error}"}
     _clear_caches()
@@ -253,11 +364,58 @@ def discover(out_path):
     result = {
         "targets": targets,
         "form_pages": form_pages,
+        "live_congress": _live_congress(notes),
         "notes": notes,
         "database": backend,
-        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+        "cache": cache_backends(),
     }
     Path(out_path).write_text(json.dumps(result, indent=2))
+
+
+def cold(in_path, out_path):
+    """SQL of every page target with DummyCache (``CACHE_BACKEND=dummy``)."""
+    backends = cache_backends()
+    result = {"cache": backends, "sql": {}}
+    if any(backend != "DummyCache" for backend in backends.values()):
+        result["error"] = f"CACHE_BACKEND=dummy gave {backends}, not DummyCache everywhere"
+    else:
+        for target in json.loads(Path(in_path).read_text())["targets"]:
+            if target["kind"] not in {"page", "trivial"}:
+                continue
+            try:
+                result["sql"][target["key"]] = measure_cold(target["host"], target["path"])
+            except Exception as error:  # noqa: BLE001 - reported, the run goes on
+                result["sql"][target["key"]] = {"error": f"{type(error).__name__}: {error}"}
+    Path(out_path).write_text(json.dumps(result, indent=2))
+
+
+def publish(outcome_id, seconds, every, marker):
+    """Publish a new revision of an outcome every ``every`` seconds for ``seconds``,
+    starting when ``GO`` arrives on stdin (nothing happens if it never does)."""
+    from django.apps import apps
+
+    outcome_model = apps.get_model("congress.Outcome")
+    base_title = outcome_model.objects.get(pk=outcome_id).title
+    print("READY", flush=True)
+    if sys.stdin.readline().strip() != "GO":
+        return
+    started = time.monotonic()
+    events, number, title = [], 0, None
+    while number * every < seconds:
+        time.sleep(max(0.0, started + number * every - time.monotonic()))
+        number += 1
+        title = f"{base_title} [{marker}-{number}]"[-250:]
+        begun = time.monotonic()
+        event = {"at_s": round(begun - started, 2), "title": title}
+        try:
+            outcome = outcome_model.objects.get(pk=outcome_id)
+            outcome.title = title
+            outcome.save_revision().publish()
+        except Exception as error:  # noqa: BLE001 - reported by the bench
+            event["error"] = f"{type(error).__name__}: {error}"
+        event["took_ms"] = round((time.monotonic() - begun) * 1000, 1)
+        events.append(event)
+    print(json.dumps({"published": events, "last_title": title}), flush=True)
 
 
 def _email_fields(model):
@@ -314,10 +472,18 @@ def main(argv):
     _setup()
     if len(argv) == 3 and argv[1] == "discover":
         discover(argv[2])
+    elif len(argv) == 4 and argv[1] == "cold":
+        cold(argv[2], argv[3])
+    elif len(argv) == 6 and argv[1] == "publish":
+        publish(int(argv[2]), float(argv[3]), float(argv[4]), argv[5])
     elif len(argv) == 3 and argv[1] == "count":
         count(argv[2])
     else:
-        print("usage: probe.py discover OUT.json | probe.py count PREFIX", file=sys.stderr)
+        print(
+            "usage: probe.py discover OUT.json | cold IN.json OUT.json | "
+            "publish OUTCOME_ID SECONDS EVERY MARKER | count PREFIX",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -275,3 +275,140 @@ def test_normalise_sql_groups_repeated_queries():
     b = bl.normalise_sql("SELECT * FROM p WHERE id = 7 AND slug = 'b'")
     assert a == b
     assert bl.normalise_sql("SELECT 1 WHERE id IN (1, 2, 3)") == "SELECT ? WHERE id IN (...)"
+
+
+def test_wrk_tracking_script_changes_the_value_on_every_request():
+    script = bl.wrk_tracking_script("/sq/")
+    assert 'wrk.format(nil, "/sq/?utm_source=" .. "t" .. id .. "x" .. counter)' in script
+    assert "BENCH_JSON" in script
+    assert '"/sq/?a=1&gclid="' in bl.wrk_tracking_script("/sq/?a=1", "gclid")
+
+
+def test_poll_summary():
+    summary = bl.poll_summary(["MISS", "HIT", "HIT"])
+    assert summary == {
+        "polls": 3,
+        "counts": {"MISS": 1, "HIT": 2},
+        "first": "MISS",
+        "all_hit_after_first": True,
+    }
+    assert not bl.poll_summary(["HIT", "MISS", "HIT"])["all_hit_after_first"]
+    assert not bl.poll_summary(["HIT"])["all_hit_after_first"]  # one poll proves nothing
+    assert bl.poll_summary([None, "HIT"])["counts"] == {"none": 1, "HIT": 1}
+    assert bl.poll_summary(["HIT", "MISS", "HIT"], [0.0, 0.5, 1.0])["not_hit_at_s"] == [0.5]
+
+
+def test_ratio():
+    assert bl.ratio(50, 200) == 0.25
+    assert bl.ratio(7, 200, 3) == 0.035
+    assert bl.ratio(None, 200) is None
+    assert bl.ratio(5, None) is None
+
+
+# --- targets
+
+
+def _rows(cold_rps=100.0, sql_cold=20, tracking_hit="HIT"):
+    trivial = {
+        "key": "trivial",
+        "kind": "trivial",
+        "page_type": None,
+        "requests_per_second": 2000.0,
+        "cold_requests_per_second": 2000.0,
+    }
+    page = {
+        "key": "news",
+        "kind": "page",
+        "page_type": "movement.NewsPage",
+        "requests_per_second": 1800.0,
+        "ratio_to_trivial": 0.9,
+        "sql_hit": 0,
+        "sql_cold": sql_cold,
+        "cold_requests_per_second": cold_rps,
+    }
+    tracking = {
+        "key": "home:voltkosova+utm",
+        "kind": "tracking",
+        "page_type": "home.HomePage",
+        "path": "/sq/?utm_source=x",
+        "ratio_to_trivial": 0.95,
+        "x_cache": tracking_hit,
+        "shares_bare_entry": True,
+        "sql_hit": 0,
+    }
+    return [trivial, page, tracking]
+
+
+def _live(ratio=0.8, other=("HIT", "HIT", "HIT"), shown=True, error=None):
+    published = [{"at_s": 0.0, "took_ms": 30.0}, {"at_s": 3.0, "took_ms": 25.0}]
+    if error:
+        published[1]["error"] = error
+    return {
+        "every_s": 3,
+        "other_host": "voltkosova.localhost",
+        "congress_path": "/sq/congress/",
+        "last_marker": "[m-2]",
+        "last_title_shown": shown,
+        "published": published,
+        "pages": [
+            {
+                "key": "live:congress",
+                "quiet_requests_per_second": 1000.0,
+                "publishing_requests_per_second": 1000.0 * ratio,
+                "ratio": ratio,
+            }
+        ],
+        "polls": {"other": bl.poll_summary(list(other))},
+    }
+
+
+def _met(verdicts):
+    return {v["target"].split(":")[0].split(" >=")[0]: v["met"] for v in verdicts}
+
+
+def test_verdicts_all_met():
+    verdicts = bl.verdicts(_rows(), live=_live(), only=["news"])
+    assert verdicts and all(v["met"] for v in verdicts), verdicts
+    names = " ".join(v["target"] for v in verdicts)
+    assert "truly cold render (no cache at all) <= 25 SQL queries" in names
+    assert "truly cold pages >= 3.0% of the trivial view's req/s (both in the cold pass)" in names
+    assert "tracking parameters" in names
+    assert "Wagtail" not in names
+
+
+def test_verdicts_cold_ratio_uses_the_cold_trivial_view():
+    # 0.030 x 2000 = 60 req/s
+    assert _met(bl.verdicts(_rows(cold_rps=60.0), only=["x"]))["truly cold pages"]
+    assert not _met(bl.verdicts(_rows(cold_rps=59.9), only=["x"]))["truly cold pages"]
+
+
+def test_verdicts_cold_queries():
+    key = "truly cold render (no cache at all) <= 25 SQL queries"
+    assert _met(bl.verdicts(_rows(sql_cold=25), only=["x"]))[key]
+    assert not _met(bl.verdicts(_rows(sql_cold=26), only=["x"]))[key]
+    assert not _met(bl.verdicts(_rows(sql_cold=None), only=["x"]))[key]
+
+
+def test_verdicts_tracking_parameters_must_hit():
+    assert not _met(bl.verdicts(_rows(tracking_hit="MISS"), only=["x"]))["tracking parameters"]
+
+
+def test_verdicts_live_congress():
+    def live_met(**kwargs):
+        verdicts = bl.verdicts(_rows(), live=_live(**kwargs), only=["x"])
+        return [v["met"] for v in verdicts if v["target"].startswith("live congress")]
+
+    assert live_met() == [True, True, True]
+    assert live_met(ratio=0.49) == [False, True, True]
+    assert live_met(error="OperationalError") == [False, True, True]
+    assert live_met(other=("MISS", "HIT", "HIT")) == [True, True, True]  # the first may miss
+    assert live_met(other=("HIT", "HIT", "MISS")) == [True, False, True]
+    assert live_met(shown=False) == [True, True, False]
+
+
+def test_verdicts_of_a_full_run_miss_what_was_not_measured():
+    verdicts = bl.verdicts(_rows())
+    missed = {v["target"] for v in verdicts if not v["met"]}
+    assert "every page type measured" in missed
+    assert "live congress measured" in missed
+    assert "sign-ups measured" in missed
