@@ -240,9 +240,13 @@ def _membership_settings(visitor, org, request):
 def _volunteer_area(visitor, org, request):
     page, _ = request.getfixturevalue("volunteer_page")
     url = page.url
-    settings = org.site.membershipsettings
-    area = settings.areas.create(
-        key="photo", name="Fotografi", locale=Locale.objects.get(language_code="sq")
+    from membership.models import MembershipSettings, VolunteerArea
+
+    area = VolunteerArea.objects.create(
+        settings=MembershipSettings.for_site(org.site),
+        key="photo",
+        name="Fotografi",
+        locale=Locale.objects.get(language_code="sq"),
     )
     visitor.sees(url, ["Fotografi"], cached=False)
     area.name = "Fotografi dhe video"
