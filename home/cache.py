@@ -8,9 +8,10 @@ user nor the database.
 What is stored: the 200 answer to an anonymous GET (no session cookie) of a Wagtail
 page whose type keeps ``page_cache = True`` (``mark_page_cacheable``, a
 ``before_serve_page`` hook), or of a view that sets ``response.page_cacheable``.
-Never a response that holds a CSP nonce, or that sets a cookie (a page whose form used a CSRF token sets the
-CSRF cookie: Django's own cache middleware has the same rule) or that says
-``private``, ``no-cache`` or ``no-store``. So nothing of one visitor reaches another.
+Never a response that holds a CSP nonce, that sets a cookie (a page whose form used
+a CSRF token sets the CSRF cookie: Django's own cache middleware has the same rule)
+or that says ``private``, ``no-cache`` or ``no-store``. So nothing of one visitor
+reaches another.
 
 The key is the scheme, host, path and encoding; query parameters that only track
 where a visitor came from (``utm_*``, ``fbclid``...) are dropped from it, any other
@@ -172,9 +173,7 @@ class PageCacheMiddleware:
 
         try:
             entry = page_cache().get(key)
-            if isinstance(entry, CachedPage) and entry.generation == site_generation(
-                entry.site_id
-            ):
+            if isinstance(entry, CachedPage) and entry.generation == site_generation(entry.site_id):
                 return self._serve(request, entry)
             site = Site.find_for_request(request)
             generation = site_generation(site.pk) if site is not None else None
@@ -254,20 +253,3 @@ class PageCacheMiddleware:
             and not getattr(request, "csp_nonce", None)  # true once a nonce was made
             and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
         )
-
-
-# TRANSITION-SHIM: removed once no app uses these names.
-def cached_per_generation(name, compute, timeout=None):
-    return compute()
-
-
-def cached_unless_preview(request, name, compute):
-    return compute()
-
-
-def settings_for_site(model, site):
-    return model.for_site(site)
-
-
-def invalidate_page_cache(**kwargs):
-    invalidate_sites()

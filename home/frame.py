@@ -211,14 +211,3 @@ class Frame:
             default = translations.get(settings.LANGUAGE_CODE) or page
             links.append({"hreflang": "x-default", "url": default.get_full_url(self.request)})
         return links
-
-
-# TRANSITION-SHIM: removed once no app uses these names.
-def locale_codes():
-    from wagtail.models import Locale
-
-    return dict(Locale.objects.values_list("id", "language_code"))
-
-
-def page_language(page):
-    return locale_codes().get(getattr(page, "locale_id", None), "")

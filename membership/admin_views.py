@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -33,7 +34,8 @@ from home.roles import sites_for_user
 from . import exports, services
 from .constants import MUNICIPALITY_CHOICES, MUNICIPALITY_NAMES, OUTSIDE_KOSOVO
 from .forms import PaperImportForm, PaperSignatureForm, normalise_email
-from .models import AuditEntry, SignUp, Supporter
+from .records import AuditEntry, SignUp, Supporter
+from .statements import StatementPageMixin
 
 PER_PAGE = 50
 
@@ -79,8 +81,6 @@ def special_allowed(user):
 
 def statement_pages(sites):
     """Pages in these sites that can take signatures (source language only)."""
-    from .statements import StatementPageMixin
-
     pages = []
     for site in sites:
         for page in site.root_page.get_descendants().live().specific():
@@ -307,14 +307,9 @@ def signup_withdraw(request, pk, signup_pk):
     person = _person(request, pk, "membership.change_supporter")
     signup = get_object_or_404(SignUp, pk=signup_pk, supporter=person)
     if signup.state != SignUp.State.WITHDRAWN:
-        was_signature = signup.kind == SignUp.Kind.SIGNATURE
         signup.state = SignUp.State.WITHDRAWN
         signup.withdrawn_at = timezone.now()
         signup.save(update_fields=["state", "withdrawn_at"])
-        if was_signature:
-            from home.cache import invalidate_page_cache
-
-            invalidate_page_cache()
         messages.success(request, _("The sign-up was withdrawn."))
     return redirect("membership_person", pk=person.pk)
 
@@ -367,9 +362,6 @@ def paper_entry(request):
             raise PermissionDenied
         _store_paper(site, page, request.user, form.cleaned_data)
         services.audit(site, request.user, AuditEntry.Action.PAPER, page=page.pk, rows=1)
-        from home.cache import invalidate_page_cache
-
-        invalidate_page_cache()
         messages.success(request, _("The signature was added and counts now."))
         return redirect("membership_paper")
     return TemplateResponse(
@@ -449,17 +441,12 @@ def paper_import(request):
         rows, problems = parse_paper_csv(form.cleaned_data["file"], page)
         result = {"rows": len(rows), "problems": problems, "imported": 0, "dry_run": True}
         if not problems and not form.cleaned_data["dry_run"]:
-            from django.db import transaction
-
             with transaction.atomic():
                 for data in rows:
                     _store_paper(site, page, request.user, data)
                 services.audit(
                     site, request.user, AuditEntry.Action.IMPORT, page=page.pk, rows=len(rows)
                 )
-            from home.cache import invalidate_page_cache
-
-            invalidate_page_cache()
             result.update(imported=len(rows), dry_run=False)
             messages.success(request, _("%(n)s paper signatures were imported.") % {"n": len(rows)})
     return TemplateResponse(

@@ -1,5 +1,7 @@
-"""Fixed lists used by the forms and the admin: municipalities, communities, times."""
+"""Fixed lists and names shared by the forms, the services and the models:
+municipalities, communities, times, the states of a sign-up, link parameters."""
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 OUTSIDE_KOSOVO = "jashte"
@@ -64,3 +66,39 @@ AVAILABILITY_CHOICES = [
     ("evenings", _("Evenings")),
     ("weekends", _("Weekends")),
 ]
+
+
+class SignUpKind(models.TextChoices):
+    MEMBERSHIP = "membership", _("Membership")
+    VOLUNTEER = "volunteer", _("Volunteering")
+    SIGNATURE = "signature", _("Signature")
+
+
+class SignUpState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class SignUpSource(models.TextChoices):
+    ONLINE = "online", _("Online form")
+    PAPER = "paper", _("Paper")
+
+
+class EmailStatus(models.TextChoices):
+    NONE = "", _("No email")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed, will retry")
+
+
+# Query string parameters of the links in the emails and of the states after them.
+CONFIRM_PARAM = "confirm"  # ?confirm=<token>: shows the "Confirm" button (changes nothing)
+CONFIRMED_PARAM = "confirmed"  # ?confirmed=<token>: after the POST (POST/redirect/GET)
+WITHDRAW_PARAM = "withdraw"  # ?withdraw=<token>: shows the "Withdraw" form
+WITHDRAWN_PARAM = "withdrawn"  # ?withdrawn=1: after the POST
+LINK_PARAMS = (CONFIRM_PARAM, CONFIRMED_PARAM, WITHDRAW_PARAM, WITHDRAWN_PARAM)
+
+#: Where a statement is signed, under the URL of the page that carries it
+#: (``StatementPageMixin.sign_statement``); the emails link there.
+STATEMENT_SIGN_PATH = "sign/"

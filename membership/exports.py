@@ -13,6 +13,8 @@ import re
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .records import MembershipSettings
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 SAFE_PHONE = re.compile(r"^\+?[0-9 ()./-]*$")
 
@@ -67,8 +69,6 @@ def rows(signups, include_special):
         person = signup.supporter
         site_id = person.site_id
         if site_id not in area_cache:
-            from .models import MembershipSettings
-
             area_cache[site_id] = MembershipSettings.for_site(person.site).area_names()
         areas = area_cache[site_id]
         row = {

@@ -8,6 +8,7 @@ MEMBERSHIP_FORM_MAX_AGE is shown again with a request to send it once more.
 """
 
 import re
+import secrets
 import time
 import unicodedata
 
@@ -17,16 +18,18 @@ from django.core import signing
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from home.cache import cached_per_generation
-
-from .constants import AVAILABILITY_CHOICES, COMMUNITY_CHOICES, MUNICIPALITY_CHOICES, OUTSIDE_KOSOVO
+from .constants import (
+    AVAILABILITY_CHOICES,
+    COMMUNITY_CHOICES,
+    MUNICIPALITY_CHOICES,
+    OUTSIDE_KOSOVO,
+    SignUpKind,
+)
+from .services import membership_settings_for_page
 
 TIME_TOKEN_SALT = "membership.form-time"  # noqa: S105 - a salt name, not a secret
-TIME_TOKEN_PLACEHOLDER = "__FORM_TIME_TOKEN__"  # noqa: S105 - a marker, not a secret
 HONEYPOT_FIELD = "website"
 # Directional formatting characters: invisible, and used to disguise text.
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
@@ -35,8 +38,21 @@ PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]+$")
 
 
 def form_time_token(now=None):
-    """A signed token holding the time the form was shown."""
-    return signing.dumps(int(now if now is not None else time.time()), salt=TIME_TOKEN_SALT)
+    """A signed token holding the time the form was shown, and a random part: each
+    form shown gets its own token."""
+    shown_at = int(now if now is not None else time.time())
+    return signing.dumps([shown_at, secrets.token_hex(4)], salt=TIME_TOKEN_SALT)
+
+
+def read_form_time_token(token):
+    """The time in a token of ``form_time_token`` (or of the earlier kind, the time
+    alone); raises signing.BadSignature or ValueError for anything else."""
+    value = signing.loads(token, salt=TIME_TOKEN_SALT)
+    if isinstance(value, list) and len(value) == 2:
+        value = value[0]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("not a time")
+    return value
 
 
 def clean_text(value, multiline=False):
@@ -81,8 +97,9 @@ class PublicForm(forms.Form):
     )
     form_time = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, data=None, *, page, **kwargs):
+    def __init__(self, data=None, *, page, request=None, **kwargs):
         self.page = page
+        self.request = request
         super().__init__(data, **kwargs)
         if not self.is_bound:
             self.fields["form_time"].initial = form_time_token()
@@ -90,9 +107,7 @@ class PublicForm(forms.Form):
     @cached_property
     def membership_settings(self):
         """The organisation's rules, loaded only by the forms that need them."""
-        from .services import membership_settings_for_page
-
-        return membership_settings_for_page(self.page)
+        return membership_settings_for_page(self.page, self.request)
 
     # -- spam -------------------------------------------------------------------
 
@@ -104,10 +119,8 @@ class PublicForm(forms.Form):
             return "honeypot"
         token = self.data.get(self.add_prefix("form_time"), "")
         try:
-            shown_at = signing.loads(token, salt=TIME_TOKEN_SALT)
+            shown_at = read_form_time_token(token)
         except (signing.BadSignature, TypeError, ValueError):
-            return "token"
-        if not isinstance(shown_at, int):
             return "token"
         elapsed = time.time() - shown_at
         if elapsed > settings.MEMBERSHIP_FORM_MAX_AGE:
@@ -123,40 +136,17 @@ class PublicForm(forms.Form):
 
     stale = False
 
-    # Set by the page showing the form (never in a preview): the empty form's HTML may
-    # then be shared by every visitor of the page in this language.
-    shareable = False
-
     def fresh_time_token(self):
-        if getattr(self, "_rendering_to_share", False):
-            return TIME_TOKEN_PLACEHOLDER
         return form_time_token()
 
     def render(self, template_name=None, context=None, renderer=None):
         """The form in its template (``{{ form }}``), rendered with the site's template
-        engine as an ``{% include %}`` would.
-
-        An empty form shown by its page is the same for every visitor but for its
-        time token, and rendering its lists of choices (municipalities, countries)
-        is most of a page's render: its HTML is kept per page-cache generation (which
-        moves on when the page or the organisation's rules change) and each visitor
-        gets a fresh token in it."""
+        engine as an ``{% include %}`` would."""
         if template_name or context or renderer:
             return super().render(template_name, context, renderer)
-        if self.is_bound or not self.shareable or getattr(self.page, "pk", None) is None:
-            return render_to_string(self.template_name, {"form": self})
-        key = f"form:{type(self).__name__}:{self.page.pk}:{get_language()}:{self.prefix}"
-        html = cached_per_generation(key, self._render_to_share)
-        return mark_safe(html.replace(TIME_TOKEN_PLACEHOLDER, form_time_token()))  # noqa: S308 - our template
+        return render_to_string(self.template_name, {"form": self})
 
     __str__ = render
-
-    def _render_to_share(self):
-        self._rendering_to_share = True
-        try:
-            return str(render_to_string(self.template_name, {"form": self}))
-        finally:
-            self._rendering_to_share = False
 
     def visible_fields(self):
         return [f for f in super().visible_fields() if f.name != HONEYPOT_FIELD]
@@ -339,12 +329,10 @@ class JoinForm(AgeFieldsMixin, PublicForm):
         return cleaned
 
     def signups(self):
-        from .models import SignUp
-
         data = self.cleaned_data
         return [
             {
-                "kind": SignUp.Kind.MEMBERSHIP,
+                "kind": SignUpKind.MEMBERSHIP,
                 "fields": {
                     "motivation": data.get("motivation", ""),
                     "age_confirmed": True,
@@ -429,12 +417,10 @@ class VolunteerForm(AgeFieldsMixin, PublicForm):
         return cleaned
 
     def signups(self):
-        from .models import SignUp
-
         data = self.cleaned_data
         result = [
             {
-                "kind": SignUp.Kind.VOLUNTEER,
+                "kind": SignUpKind.VOLUNTEER,
                 "fields": {
                     "areas": data.get("areas", []),
                     "skills": data.get("skills", ""),
@@ -448,7 +434,7 @@ class VolunteerForm(AgeFieldsMixin, PublicForm):
             text = self.page.membership_consent_text or self.page.consent_text
             result.append(
                 {
-                    "kind": SignUp.Kind.MEMBERSHIP,
+                    "kind": SignUpKind.MEMBERSHIP,
                     "fields": {"age_confirmed": True},
                     "consents": [("signup", text)],
                 }
@@ -492,8 +478,6 @@ class StatementForm(PublicForm):
         return cleaned
 
     def signups(self):
-        from .models import SignUp
-
         data = self.cleaned_data
         consents = [("signup", self.page.statement_consent_text)]
         community = data.get("community", "")
@@ -501,7 +485,7 @@ class StatementForm(PublicForm):
             consents.append(("community", self.page.statement_community_consent_text))
         return [
             {
-                "kind": SignUp.Kind.SIGNATURE,
+                "kind": SignUpKind.SIGNATURE,
                 "fields": {"community": community},
                 "consents": consents,
             }

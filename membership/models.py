@@ -1,412 +1,43 @@
-"""People and what they signed up for.
+"""The membership app's models.
 
-- ``Supporter``: one person of one organisation (site), unique per normalised email.
-- ``SignUp``: a membership application, a volunteer offer or a statement signature,
-  with its state, source page and language.
-- ``ConsentRecord``: the exact consent text a person agreed to, its language, the
-  page revision and the time.
-- ``AuditEntry``: who exported or erased whose data.
-- ``MembershipSettings``: per-site rules (minimum age, retention, volunteer areas).
-- ``JoinPage`` and ``VolunteerPage``: the public form pages.
+The people and what they signed up for are defined in ``records.py`` (and exported
+here, where Django looks for an app's models); this module holds the public form
+pages, ``JoinPage`` and ``VolunteerPage``. Statements that people sign are hosted by
+other apps' page types through ``statements.StatementPageMixin``.
 """
 
-from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.utils import timezone
+from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from modelcluster.fields import ParentalKey
-from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import (
-    FieldPanel,
-    FieldRowPanel,
-    InlinePanel,
-    MultiFieldPanel,
-    ObjectList,
-    TabbedInterface,
-)
-from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Locale, Orderable
 
 from home.models import BasePage
 
-from .constants import (
-    AVAILABILITY_CHOICES,
-    COMMUNITY_CHOICES,
-    MUNICIPALITY_CHOICES,
-    OUTSIDE_KOSOVO,
+from . import services
+from .forms import JoinForm, VolunteerForm
+from .records import (
+    AuditEntry,
+    ConsentRecord,
+    MembershipSettings,
+    SignUp,
+    Supporter,
+    VolunteerArea,
 )
 
-
-class Supporter(models.Model):
-    """One person of one organisation: whoever joins, volunteers and signs is one row."""
-
-    site = models.ForeignKey(
-        "wagtailcore.Site",
-        verbose_name=_("organisation"),
-        on_delete=models.CASCADE,
-        related_name="supporters",
-        # The unique (site, email) index below serves lookups by site; a second index
-        # on the site alone only tempted PostgreSQL into scanning a whole
-        # organisation for one address while its statistics were young.
-        db_index=False,
-    )
-    # Normalised (trimmed, lower case). Empty (NULL) for paper signatures without an
-    # address and for erased people; NULLs never collide in the unique constraint.
-    email = models.CharField(_("email"), max_length=254, null=True, blank=True)
-    given_name = models.CharField(_("given name"), max_length=100, blank=True)
-    family_name = models.CharField(_("family name"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    municipality = models.CharField(
-        _("municipality"), max_length=32, choices=MUNICIPALITY_CHOICES, blank=True
-    )
-    country = models.CharField(_("country"), max_length=100, blank=True)
-    year_of_birth = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
-    language = models.CharField(_("language"), max_length=12, blank=True)
-    created_at = models.DateTimeField(_("first seen"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("person")
-        verbose_name_plural = _("people")
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["site", "email"], name="one_supporter_per_site_email")
-        ]
-        permissions = [
-            ("view_special_category", _("Can see and export the community of signatories")),
-            ("export_supporter", _("Can export people")),
-            ("erase_supporter", _("Can erase people")),
-            ("enter_paper_signatures", _("Can enter paper signatures")),
-        ]
-
-    def __str__(self):
-        return self.full_name or self.email or _("Person %(id)s") % {"id": self.pk}
-
-    @property
-    def full_name(self):
-        return " ".join(part for part in (self.given_name, self.family_name) if part)
-
-    @property
-    def is_erased(self):
-        return self.erased_at is not None
-
-    @property
-    def place(self):
-        if self.municipality == OUTSIDE_KOSOVO and self.country:
-            return f"{self.get_municipality_display()} ({self.country})"
-        return self.get_municipality_display()
-
-
-class SignUp(models.Model):
-    class Kind(models.TextChoices):
-        MEMBERSHIP = "membership", _("Membership")
-        VOLUNTEER = "volunteer", _("Volunteering")
-        SIGNATURE = "signature", _("Signature")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        CONFIRMED = "confirmed", _("Confirmed")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    class Source(models.TextChoices):
-        ONLINE = "online", _("Online form")
-        PAPER = "paper", _("Paper")
-
-    class EmailStatus(models.TextChoices):
-        NONE = "", _("No email")
-        QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed, will retry")
-
-    supporter = models.ForeignKey(
-        Supporter, verbose_name=_("person"), on_delete=models.CASCADE, related_name="signups"
-    )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    state = models.CharField(
-        _("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True
-    )
-    source = models.CharField(
-        _("source"), max_length=16, choices=Source.choices, default=Source.ONLINE
-    )
-    page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("page"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    language = models.CharField(_("language"), max_length=12, blank=True)
-    created_at = models.DateTimeField(_("signed up"), default=timezone.now, db_index=True)
-    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
-    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
-
-    # Membership
-    motivation = models.TextField(_("motivation"), blank=True)
-    age_confirmed = models.BooleanField(_("age confirmed"), default=False)
-    # Volunteering
-    areas = models.JSONField(_("areas"), default=list, blank=True)
-    skills = models.TextField(_("skills"), blank=True)
-    availability = models.JSONField(_("availability"), default=list, blank=True)
-    languages_spoken = models.CharField(_("languages spoken"), max_length=200, blank=True)
-    # Signature (special-category data, only with its own consent)
-    community = models.CharField(
-        _("community"), max_length=16, choices=COMMUNITY_CHOICES, blank=True
-    )
-
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    email_status = models.CharField(
-        _("confirmation email"),
-        max_length=8,
-        choices=EmailStatus.choices,
-        default=EmailStatus.NONE,
-        blank=True,
-    )
-    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
-    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("sign-up")
-        verbose_name_plural = _("sign-ups")
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["supporter", "kind"],
-                condition=Q(kind__in=["membership", "volunteer"]),
-                name="one_membership_or_volunteer_offer_per_supporter",
-            ),
-            models.UniqueConstraint(
-                fields=["supporter", "page"],
-                condition=Q(kind="signature"),
-                name="one_signature_per_supporter_and_page",
-            ),
-        ]
-        indexes = [models.Index(fields=["kind", "state", "page"])]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} ({self.get_state_display()})"
-
-    def area_names(self, language=None):
-        if not self.areas:
-            return []
-        settings_ = MembershipSettings.for_site(self.supporter.site)
-        names = settings_.area_names(language)
-        return [names.get(key, key) for key in self.areas]
-
-    def availability_names(self):
-        labels = dict(AVAILABILITY_CHOICES)
-        return [str(labels.get(key, key)) for key in self.availability or []]
-
-
-class ConsentRecord(models.Model):
-    class Purpose(models.TextChoices):
-        SIGNUP = "signup", _("Sign-up")
-        COMMUNITY = "community", _("Community (special category)")
-
-    signup = models.ForeignKey(
-        SignUp, verbose_name=_("sign-up"), on_delete=models.CASCADE, related_name="consents"
-    )
-    purpose = models.CharField(
-        _("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.SIGNUP
-    )
-    text = models.TextField(_("consent text shown"))
-    language = models.CharField(_("language"), max_length=12)
-    page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("page"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    # The revision id is kept even after old revisions are purged.
-    revision = models.ForeignKey(
-        "wagtailcore.Revision",
-        verbose_name=_("page revision"),
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    method = models.CharField(
-        _("method"), max_length=16, choices=SignUp.Source.choices, default=SignUp.Source.ONLINE
-    )
-    given_at = models.DateTimeField(_("given at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("consent record")
-        verbose_name_plural = _("consent records")
-        ordering = ["given_at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_purpose_display()} {self.given_at:%Y-%m-%d %H:%M}"
-
-
-class AuditEntry(models.Model):
-    class Action(models.TextChoices):
-        VIEW = "view", _("Viewed a person")
-        EXPORT_LIST = "export_list", _("Exported a list")
-        EXPORT_PERSON = "export_person", _("Exported a person's data")
-        ERASE = "erase", _("Erased a person")
-        PAPER = "paper", _("Entered paper signatures")
-        IMPORT = "import", _("Imported paper signatures")
-        PURGE = "purge", _("Removed expired data")
-
-    site = models.ForeignKey(
-        "wagtailcore.Site",
-        verbose_name=_("organisation"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    username = models.CharField(_("user name"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    supporter_ref = models.PositiveBigIntegerField(_("person id"), null=True, blank=True)
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit entries")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
-
-
-@register_setting(icon="group")
-class MembershipSettings(ClusterableModel, BaseSiteSetting):
-    """The membership rules of one organisation."""
-
-    minimum_age = models.PositiveSmallIntegerField(_("minimum age for members"), default=16)
-    ask_year_of_birth = models.BooleanField(
-        _("ask for the year of birth"),
-        default=True,
-        help_text=_(
-            "On: members give their year of birth. Off: they only confirm that they are old enough."
-        ),
-    )
-    pending_retention_days = models.PositiveSmallIntegerField(
-        _("keep unconfirmed sign-ups for (days)"),
-        default=14,
-        help_text=_("Sign-ups whose email address was never confirmed are deleted after this."),
-    )
-    withdrawn_retention_days = models.PositiveSmallIntegerField(
-        _("keep withdrawn people for (days)"),
-        default=30,
-        help_text=_(
-            "People whose every sign-up was withdrawn are anonymised after this many days."
-        ),
-    )
-    confirmation_link_days = models.PositiveSmallIntegerField(
-        _("confirmation links are valid for (days)"), default=7
-    )
-
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(
-                [
-                    FieldRowPanel([FieldPanel("minimum_age"), FieldPanel("ask_year_of_birth")]),
-                    MultiFieldPanel(
-                        [
-                            FieldPanel("pending_retention_days"),
-                            FieldPanel("withdrawn_retention_days"),
-                            FieldPanel("confirmation_link_days"),
-                        ],
-                        heading=_("Retention"),
-                    ),
-                ],
-                heading=_("Rules"),
-            ),
-            ObjectList(
-                [
-                    InlinePanel(
-                        "areas",
-                        heading=_("Areas volunteers can help in"),
-                        help_text=_(
-                            "One row per area and language. Rows with the same key are "
-                            "the same area: give each area a row in every language."
-                        ),
-                        label=_("Area"),
-                    )
-                ],
-                heading=_("Volunteer areas"),
-            ),
-        ]
-    )
-
-    class Meta:
-        verbose_name = _("membership")
-
-    def area_choices(self, language=None):
-        """[(key, name)] in ``language``, falling back to the default language."""
-        names = self.area_names(language)
-        return list(names.items())
-
-    def area_names(self, language=None):
-        from django.utils.translation import get_language
-
-        language = language or get_language() or settings.LANGUAGE_CODE
-        rows = list(self.areas.select_related("locale").order_by("sort_order", "pk"))
-        by_key = {}
-        for row in rows:
-            by_key.setdefault(row.key, {})[row.locale.language_code] = row.name
-        names = {}
-        for key, labels in by_key.items():
-            names[key] = (
-                labels.get(language)
-                or labels.get(settings.LANGUAGE_CODE)
-                or next(iter(labels.values()))
-            )
-        return names
-
-
-class VolunteerArea(Orderable):
-    settings = ParentalKey(MembershipSettings, related_name="areas", on_delete=models.CASCADE)
-    key = models.SlugField(
-        _("key"),
-        max_length=40,
-        help_text=_("A short code that stays the same in every language, e.g. events."),
-    )
-    locale = models.ForeignKey(
-        Locale, verbose_name=_("language"), on_delete=models.CASCADE, related_name="+"
-    )
-    name = models.CharField(_("name"), max_length=100)
-
-    panels = [FieldRowPanel([FieldPanel("key"), FieldPanel("locale"), FieldPanel("name")])]
-
-    class Meta(Orderable.Meta):
-        verbose_name = _("volunteer area")
-        verbose_name_plural = _("volunteer areas")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["settings", "key", "locale"], name="one_area_name_per_language"
-            )
-        ]
-
-    def __str__(self):
-        return self.name
+__all__ = [
+    "AuditEntry",
+    "ConsentRecord",
+    "JoinPage",
+    "MembershipSettings",
+    "SignUp",
+    "SignUpFormPage",
+    "Supporter",
+    "VolunteerArea",
+    "VolunteerPage",
+]
 
 
 class SignUpFormPage(BasePage):
@@ -445,45 +76,40 @@ class SignUpFormPage(BasePage):
     class Meta:
         abstract = True
 
-    def get_form(self, data=None):
-        return self.form_class(data, page=self)
+    def get_form(self, data=None, request=None):
+        return self.form_class(data, page=self, request=request)
 
-    def get_context(self, request, *args, **kwargs):
+    def get_context(self, request, *args, form=None, confirmation=None, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        form = getattr(request, "_membership_form", None) or self.get_form()
-        form.shareable = not getattr(request, "is_preview", False)
-        context["form"] = form
+        context["form"] = form or self.get_form(request=request)
         context["thanks"] = request.GET.get("sent") == "1"
-        context["confirmation"] = getattr(request, "_membership_confirmation", None)
+        context["confirmation"] = confirmation
         return context
+
+    def _render(self, request, status=200, **context):
+        return TemplateResponse(
+            request,
+            self.get_template(request),
+            self.get_context(request, **context),
+            status=status,
+        )
 
     @method_decorator(never_cache)
     def serve(self, request, *args, **kwargs):
-        from . import services
-
-        services.site_for_request_page(request, self)  # found once, without a query
         if services.is_link_request(request):
             result = services.handle_link(request, self)
             if not isinstance(result, dict):
                 return result
-            request._membership_confirmation = result
-            response = super().serve(request, *args, **kwargs)
-            response.render()
-            response.status_code = result["http_status"]
-            return response
+            return self._render(request, status=result["http_status"], confirmation=result)
         if request.method == "POST":
             limited = services.rate_limited_response(request, self)
             if limited is not None:
                 return limited
-            form = self.get_form(request.POST)
+            form = self.get_form(request.POST, request=request)
             response = services.handle_submission(request, self, form, thanks_param="sent")
             if response is not None:
                 return response
-            request._membership_form = form
-            response = super().serve(request, *args, **kwargs)
-            response.render()
-            response.status_code = 400
-            return response
+            return self._render(request, status=400, form=form)
         return super().serve(request, *args, **kwargs)
 
 
@@ -491,16 +117,11 @@ class JoinPage(SignUpFormPage):
     """ "Bëhu anëtar": the membership application form."""
 
     template = "membership/join_page.html"
+    form_class = JoinForm
 
     class Meta:
         verbose_name = _("join page")
         verbose_name_plural = _("join pages")
-
-    @property
-    def form_class(self):
-        from .forms import JoinForm
-
-        return JoinForm
 
 
 class VolunteerPage(SignUpFormPage):
@@ -526,13 +147,8 @@ class VolunteerPage(SignUpFormPage):
     ]
 
     template = "membership/volunteer_page.html"
+    form_class = VolunteerForm
 
     class Meta:
         verbose_name = _("volunteer page")
         verbose_name_plural = _("volunteer pages")
-
-    @property
-    def form_class(self):
-        from .forms import VolunteerForm
-
-        return VolunteerForm

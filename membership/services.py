@@ -19,24 +19,25 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from wagtail.models import Page, Site
 
-from home.cache import cached_per_generation, invalidate_page_cache, settings_for_site
+from home.models import OrganisationSettings
 
-from .models import AuditEntry, ConsentRecord, MembershipSettings, SignUp, Supporter
+from .constants import (
+    CONFIRM_PARAM,
+    CONFIRMED_PARAM,
+    LINK_PARAMS,
+    WITHDRAW_PARAM,
+    WITHDRAWN_PARAM,
+)
+from .records import AuditEntry, ConsentRecord, MembershipSettings, SignUp, Supporter
+from .tasks import send_confirmation_email
+from .tokens import read_confirmation_token, read_withdraw_token, withdraw_token
 
 logger = logging.getLogger(__name__)
 
-# Query string parameters of the links in the emails and of the states after them.
-CONFIRM_PARAM = "confirm"  # ?confirm=<token>: shows the "Confirm" button (changes nothing)
-CONFIRMED_PARAM = "confirmed"  # ?confirmed=<token>: after the POST (POST/redirect/GET)
-WITHDRAW_PARAM = "withdraw"  # ?withdraw=<token>: shows the "Withdraw" form
-WITHDRAWN_PARAM = "withdrawn"  # ?withdrawn=1: after the POST
-LINK_PARAMS = (CONFIRM_PARAM, CONFIRMED_PARAM, WITHDRAW_PARAM, WITHDRAWN_PARAM)
-# Fields of the small forms those links show.
+# Fields of the small forms the links of the emails show.
 ACTION_FIELD = "membership-action"
 TOKEN_FIELD = "membership-token"  # noqa: S105 - a field name, not a secret
 SCOPE_FIELD = "membership-scope"
-CONFIRM_SALT = "membership.confirm"
-WITHDRAW_SALT = "membership.withdraw"
 STORE_ATTEMPTS = 5
 
 
@@ -60,29 +61,22 @@ def site_for_page(page):
 
 
 def site_for_request_page(request, page):
-    """``site_for_page`` without a query in the usual case: the request's site (found
-    once per request by Wagtail) when the page lies under one of its root paths (the
-    root paths, translations included, are cached by Wagtail)."""
-    site = getattr(page, "_membership_site", None)
-    if site is not None:
-        return site
+    """``site_for_page``, without a query in the usual case: the request's site when
+    the page is served under it (Wagtail finds both once per request)."""
     site = Site.find_for_request(request) if request is not None else None
     if site is not None:
-        for root in Site.get_site_root_paths():
-            if root.site_id == site.pk and page.url_path.startswith(root.root_path):
-                page._membership_site = site
-                return site
-    site = site_for_page(page)
-    page._membership_site = site
-    return site
+        url_parts = page.get_url_parts(request)
+        if url_parts is not None and url_parts[0] == site.pk:
+            return site
+    return site_for_page(page)
 
 
-def membership_settings_for_page(page):
-    site = getattr(page, "_membership_site", None) or site_for_page(page)
-    page._membership_site = site
+def membership_settings_for_page(page, request=None):
+    """The membership rules of the page's organisation (defaults outside any site)."""
+    site = site_for_request_page(request, page)
     if site is None:
         return MembershipSettings()
-    return settings_for_site(MembershipSettings, site)
+    return MembershipSettings.for_site(site)
 
 
 def canonical_page(page):
@@ -91,30 +85,21 @@ def canonical_page(page):
 
 
 def canonical_page_id(page):
-    """The id of ``canonical_page(page)``, kept per generation (pages come and go
-    with a publish or a delete)."""
-    first = cached_per_generation(
-        f"membership:canonical:{page.translation_key}",
-        lambda: (
-            Page.objects.filter(translation_key=page.translation_key)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .first()
-        ),
+    """The id of ``canonical_page(page)``."""
+    first = (
+        Page.objects.filter(translation_key=page.translation_key)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
     )
     return first or page.pk
 
 
 def page_language(page):
-    """The page's language code (one small query unless its locale is loaded)."""
+    """The page's language code."""
     if page.locale_id is None:
         return get_language()
-    cached = page._state.fields_cache.get("locale")
-    if cached is not None:
-        return cached.language_code
-    from home.frame import locale_codes
-
-    return locale_codes().get(page.locale_id) or get_language()
+    return page.locale.language_code
 
 
 # -- rate limit -------------------------------------------------------------------------
@@ -136,17 +121,27 @@ def client_address(request):
 
 
 def hit_rate_limit(request):
-    """Count this submission; True when the address went over the limit."""
+    """Count this submission; True when the address went over the limit.
+
+    The count lives in the cache. When the cache cannot be reached (Redis down) the
+    limit is not applied and a warning is logged: a sign-up is never lost to it."""
     limit, window = settings.MEMBERSHIP_RATE_LIMIT
     digest = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
     key = f"membership:rate:{digest}"
-    if cache.add(key, 1, window):
-        return 1 > limit
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, window)
-        count = 1
+        if cache.add(key, 1, window):
+            return 1 > limit
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, window)
+            count = 1
+    except Exception:
+        logger.warning("Rate limit not applied: the cache is unavailable", exc_info=True)
+        return False
+    if count is None:  # a cache that swallows its errors (django-redis) gave no answer
+        logger.warning("Rate limit not applied: the cache is unavailable")
+        return False
     return count > limit
 
 
@@ -165,30 +160,31 @@ def rate_limited_response(request, page=None):
 # -- storing a submission --------------------------------------------------------------
 
 
-def _thanks_redirect(request, page, thanks_param):
-    url = page.get_url(request) or "/"
+def _thanks_redirect(request, page, thanks_param, url=None):
+    url = url or page.get_url(request) or "/"
     response = HttpResponseRedirect(f"{url}?{thanks_param}=1")
     add_never_cache_headers(response)
     return response
 
 
-def handle_submission(request, page, form, thanks_param):
+def handle_submission(request, page, form, thanks_param, url=None):
     """Validate and store a bound public form.
 
-    Returns the redirect to the thank-you state, or None when the form has errors
-    (the caller shows it again). Spam gets the same redirect and stores nothing.
+    Returns the redirect to the thank-you state (``url``, by default the page's URL,
+    with ``?<thanks_param>=1``), or None when the form has errors (the caller shows
+    it again). Spam gets the same redirect and stores nothing.
     """
     reason = form.spam_reason()
     if reason in ("honeypot", "token"):
         logger.info("Spam trap (%s) caught a submission on page %s", reason, page.pk)
-        return _thanks_redirect(request, page, thanks_param)
+        return _thanks_redirect(request, page, thanks_param, url)
     if not form.is_valid():
         # Errors are shown even to a fast sender: they reveal nothing, and a person
         # who pressed the button on an empty form sees what is missing.
         return None
     if reason == "fast":
         logger.info("Spam trap (too fast) caught a submission on page %s", page.pk)
-        return _thanks_redirect(request, page, thanks_param)
+        return _thanks_redirect(request, page, thanks_param, url)
     site = site_for_request_page(request, page)
     if site is None:  # a page outside any site cannot take sign-ups
         return None
@@ -201,7 +197,7 @@ def handle_submission(request, page, form, thanks_param):
         person=form.person(),
         signups=form.signups(),
     )
-    return _thanks_redirect(request, page, thanks_param)
+    return _thanks_redirect(request, page, thanks_param, url)
 
 
 def _revision_for(page):
@@ -348,28 +344,10 @@ def _store(site, page, language, email, person, signups, entered_by):
 def queue_confirmation(signup_ids, language):
     """Hand the email to the task backend; if even that fails, the retry command
     finds the sign-ups still queued."""
-    from .tasks import send_confirmation_email
-
     try:
         send_confirmation_email.enqueue(signup_ids=list(signup_ids), language=language)
     except Exception:
         logger.exception("Could not queue the confirmation email for %s", signup_ids)
-
-
-def confirmation_token(signup_ids, days):
-    return signing.dumps({"ids": list(signup_ids), "d": int(days)}, salt=CONFIRM_SALT)
-
-
-def read_confirmation_token(token):
-    """The sign-up ids of a valid token, or raise signing.BadSignature
-    (signing.SignatureExpired when it is too old)."""
-    payload = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.MEMBERSHIP_LINK_MAX_AGE)
-    days = int(payload.get("d", 7)) if isinstance(payload, dict) else 0
-    payload = signing.loads(token, salt=CONFIRM_SALT, max_age=timedelta(days=days))
-    ids = payload.get("ids")
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise signing.BadSignature("malformed")
-    return ids
 
 
 def confirm(signup_ids, site=None):
@@ -384,35 +362,7 @@ def confirm(signup_ids, site=None):
         SignUp.objects.filter(pk__in=[s.pk for s in newly]).update(
             state=SignUp.State.CONFIRMED, confirmed_at=now
         )
-    if any(s.kind == SignUp.Kind.SIGNATURE for s in newly):
-        invalidate_page_cache()
     return {s.kind for s in signups if s.state != SignUp.State.WITHDRAWN}
-
-
-def withdraw_token(supporter, page_id):
-    """A signed link token that lets a person withdraw (it does not expire: leaving
-    must stay as easy as joining). Bound to the address, so it dies with erasure."""
-    return signing.dumps(
-        {"s": supporter.pk, "p": page_id, "e": _email_tag(supporter)}, salt=WITHDRAW_SALT
-    )
-
-
-def _email_tag(supporter):
-    return hashlib.sha256((supporter.email or "").encode()).hexdigest()[:16]
-
-
-def read_withdraw_token(token, site):
-    """(supporter, page id) of a valid token for this site, or raise BadSignature."""
-    payload = signing.loads(token, salt=WITHDRAW_SALT)
-    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
-        raise signing.BadSignature("malformed")
-    supporter = Supporter.objects.filter(
-        pk=payload["s"], site=site, erased_at__isnull=True, email__isnull=False
-    ).first()
-    if supporter is None or _email_tag(supporter) != payload.get("e"):
-        raise signing.BadSignature("unknown")
-    page_id = payload.get("p")
-    return supporter, page_id if isinstance(page_id, int) else None
 
 
 def withdraw(supporter, page_id=None):
@@ -428,8 +378,6 @@ def withdraw(supporter, page_id=None):
         SignUp.objects.filter(pk__in=[s.pk for s in signups]).update(
             state=SignUp.State.WITHDRAWN, withdrawn_at=timezone.now()
         )
-    if any(s.kind == SignUp.Kind.SIGNATURE and s.state == SignUp.State.CONFIRMED for s in signups):
-        invalidate_page_cache()
     return len(signups)
 
 
@@ -449,8 +397,7 @@ def _read_confirm(token, site):
     return "valid", signups
 
 
-def _link_redirect(request, page, query, anchor=""):
-    url = page.get_url(request) or "/"
+def _link_redirect(url, query, anchor=""):
     response = HttpResponseRedirect(f"{url}?{query}{anchor}")
     add_never_cache_headers(response)
     return response
@@ -463,19 +410,21 @@ def is_link_request(request):
     return request.method in ("GET", "HEAD") and any(p in request.GET for p in LINK_PARAMS)
 
 
-def handle_link(request, page, anchor=""):
+def handle_link(request, page, url=None, anchor=""):
     """The confirmation and withdrawal links on a page.
 
     GET never changes anything: it shows a button (or the state after a POST); only
     the POST of that button confirms or withdraws, then redirects (POST/redirect/GET),
     so that email scanners that open links confirm nothing. Returns a redirect, or
     the dict the template ``membership/includes/confirmation.html`` shows (with
-    ``http_status`` for the response).
+    ``http_status`` for the response). ``url`` is where the links and their forms
+    are answered: the page's URL unless given.
     """
     site = Site.find_for_request(request)
+    url = url or page.get_url(request) or "/"
     data = request.POST if request.method == "POST" else request.GET
     action = request.POST.get(ACTION_FIELD) if request.method == "POST" else None
-    base = {"anchor": anchor, "http_status": 200}
+    base = {"action": url, "anchor": anchor, "http_status": 200}
 
     if action == "confirm" or (action is None and CONFIRM_PARAM in data):
         token = data.get(TOKEN_FIELD if action else CONFIRM_PARAM, "")
@@ -487,10 +436,10 @@ def handle_link(request, page, anchor=""):
             return {**base, "status": "invalid", "http_status": 400 if action else 200}
         if action == "confirm":
             confirm([s.pk for s in live], site=site)
-            return _link_redirect(request, page, f"{CONFIRMED_PARAM}={token}", anchor)
+            return _link_redirect(url, f"{CONFIRMED_PARAM}={token}", anchor)
         if any(s.state == SignUp.State.PENDING for s in live):
             return {**base, "status": "ask", "token": token}
-        return _confirmed_state(request, page, base, live)
+        return _confirmed_state(page, base, live)
 
     if action is None and CONFIRMED_PARAM in data:
         status, signups = _read_confirm(data.get(CONFIRMED_PARAM, ""), site)
@@ -502,7 +451,7 @@ def handle_link(request, page, anchor=""):
             return {**base, "status": "ask", "token": data.get(CONFIRMED_PARAM, "")}
         if not live:
             return {**base, "status": "invalid"}
-        return _confirmed_state(request, page, base, live)
+        return _confirmed_state(page, base, live)
 
     if action is None and WITHDRAWN_PARAM in data:
         return {**base, "status": "withdrawn"}
@@ -515,13 +464,13 @@ def handle_link(request, page, anchor=""):
     if action == "withdraw":
         scope = request.POST.get(SCOPE_FIELD, "page")
         withdraw(supporter, page_id if scope != "all" else None)
-        return _link_redirect(request, page, f"{WITHDRAWN_PARAM}=1", anchor)
+        return _link_redirect(url, f"{WITHDRAWN_PARAM}=1", anchor)
     return {**base, "status": "withdraw", "token": token, "organisation": _org_name(site)}
 
 
-def _confirmed_state(request, page, base, signups):
+def _confirmed_state(page, base, signups):
     confirmed = [s for s in signups if s.state == SignUp.State.CONFIRMED]
-    url = page.get_url(request) or "/"
+    url = base["action"]
     token = withdraw_token(confirmed[0].supporter, page.pk if page is not None else None)
     return {
         **base,
@@ -532,8 +481,6 @@ def _confirmed_state(request, page, base, signups):
 
 
 def _org_name(site):
-    from home.models import OrganisationSettings
-
     org = OrganisationSettings.objects.filter(site=site).first()
     text = org.text_for(get_language()) if org else None
     return text.name if text else (site.site_name or site.hostname)

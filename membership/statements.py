@@ -1,7 +1,7 @@
-"""Statements that people sign, hosted by any page type.
+"""Statements that people sign, hosted by any routable page type.
 
 A page type that carries a statement inherits :class:`StatementPageMixin` before
-its other bases, for example::
+its other bases, and Wagtail's ``RoutablePageMixin``, for example::
 
     class CampaignPage(StatementPageMixin, RoutablePageMixin, BasePage):
         content_panels = BasePage.content_panels + [...]
@@ -9,28 +9,43 @@ its other bases, for example::
         content_panels = content_panels + StatementPageMixin.statement_panels
 
 and includes ``{% include "membership/includes/statement.html" %}`` in its template
-(the include expects ``page``, ``statement_form``, ``signature_stats`` and
-``request``, all of which the mixin's ``get_context`` provides).
+(the include expects ``page``, ``signature_stats`` and ``statement_sign_url``, which
+the mixin's ``get_context`` provides).
 
-The form posts to the page's own URL; the mixin's ``serve`` handles that POST
-(valid: stored and redirected to the thank-you state; invalid: the page is shown
-again with the errors, nothing stored). The page itself may be served from the
-anonymous page cache: the form carries no per-visitor data except the CSRF token,
-which the cache replaces per visitor, and every confirmation empties the cache so
-the counter moves.
+The page itself shows the statement, the count and a link to its sign page, and
+may be kept in the anonymous page cache: it has no form and no per-visitor data,
+and the count it shows is kept at most ``STATEMENT_COUNT_MAX_AGE`` seconds.
+
+The sign page (the route ``sign_statement``, ``<page URL>sign/``) shows the form and
+takes its POST (valid: stored and redirected to its thank-you state; invalid: shown
+again with the errors, nothing stored). The links of the confirmation emails lead
+there too. It is never cached. Links and posts of the old kind, at the page's own
+URL, are sent on to it.
 """
 
 from django.db import models
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import path
 from wagtail.fields import RichTextField
+from wagtail.models import Page
 
-from home.cache import cached_unless_preview
+from home.cache import limit_page_cache
+
+from . import services
+from .constants import STATEMENT_SIGN_PATH
+from .forms import StatementForm
+from .records import SignUp
 
 #: Name of the hidden field that marks a POST as a statement signature.
 STATEMENT_MARKER = "statement-sign"
-#: Query string values of the states after a POST or a confirmation link.
+#: Query string parameter of the thank-you state after a signature.
 THANKS_PARAM = "signed"
+#: A confirmed signature shows in the count of the (cached) page within this time.
+STATEMENT_COUNT_MAX_AGE = 60
 
 
 class StatementPageMixin(models.Model):
@@ -121,16 +136,12 @@ class StatementPageMixin(models.Model):
 
     def statement_pages(self):
         """This page and its translations: a statement is one, whatever the language."""
-        from wagtail.models import Page
-
         if not self.pk:
             return Page.objects.none()
         return Page.objects.filter(translation_key=self.translation_key)
 
     def signature_count(self):
         """Confirmed online signatures plus paper signatures, in every language."""
-        from .models import SignUp
-
         return (
             SignUp.objects.filter(
                 kind=SignUp.Kind.SIGNATURE,
@@ -158,70 +169,80 @@ class StatementPageMixin(models.Model):
 
     # -- serving ----------------------------------------------------------------
 
-    def get_context(self, request, *args, **kwargs):
-        from .forms import StatementForm
+    statement_sign_template = "membership/statement_sign_page.html"
 
+    def statement_sign_url(self, request=None):
+        """The URL of the sign page."""
+        return (self.get_url(request) or "/") + self.reverse_subpage("sign_statement").lstrip("/")
+
+    def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        form = getattr(request, "_statement_form", None)
-        if form is None:
-            form = StatementForm(page=self)
-        form.shareable = not getattr(request, "is_preview", False)
-        context["statement_form"] = form
-        # Confirmations and paper signatures move the generation on.
-        context["signature_stats"] = cached_unless_preview(
-            request, f"statement:stats:{self.pk}", self.signature_stats
-        )
-        context["statement_thanks"] = request.GET.get(THANKS_PARAM) == "1"
-        context.setdefault("confirmation", getattr(request, "_membership_confirmation", None))
+        if self.has_statement:
+            limit_page_cache(request, STATEMENT_COUNT_MAX_AGE)
+            context["signature_stats"] = self.signature_stats()
+            context["statement_sign_url"] = self.statement_sign_url(request)
         return context
 
-    def _is_statement_post(self, request, args):
-        if request.method != "POST" or STATEMENT_MARKER not in request.POST:
-            return False
-        return self._is_own_route(args)
+    def serve(self, request, *args, **kwargs):
+        if self.has_statement and self._is_index_route(args):
+            moved = self._moved_to_sign_page(request)
+            if moved is not None:
+                return moved
+        return super().serve(request, *args, **kwargs)
 
     @staticmethod
-    def _is_own_route(args):
-        # With RoutablePageMixin, Wagtail passes (view, args, kwargs): only the page's
-        # own URL (its index route) takes a signature or a confirmation.
-        if args and callable(args[0]):
-            return getattr(args[0], "__name__", "") == "index_route"
-        return True
+    def _is_index_route(args):
+        # RoutablePageMixin passes (view, args, kwargs).
+        return bool(args) and getattr(args[0], "__name__", "") == "index_route"
 
-    def serve(self, request, *args, **kwargs):
-        from django.utils.cache import add_never_cache_headers
-
-        from . import services
-
-        if services.is_link_request(request) and self._is_own_route(args):
-            # The links of the emails: GET shows a button, only its POST changes data.
-            result = services.handle_link(request, self, anchor="#statement")
-            if not isinstance(result, dict):
-                return result
-            request._membership_confirmation = result
-            response = super().serve(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-            response.status_code = result["http_status"]
+    def _moved_to_sign_page(self, request):
+        """The page's own URL once took the signatures and the emails' links: they
+        are answered by the sign page now (a form's POST keeps its data with 307)."""
+        url = self.statement_sign_url(request)
+        if request.method == "POST":
+            if STATEMENT_MARKER in request.POST or services.is_link_request(request):
+                response = HttpResponseRedirect(url, status=307)
+                add_never_cache_headers(response)
+                return response
+            return None
+        if services.is_link_request(request) or THANKS_PARAM in request.GET:
+            response = HttpResponseRedirect(f"{url}?{request.GET.urlencode()}")
             add_never_cache_headers(response)
             return response
+        return None
 
-        if not self._is_statement_post(request, args) or not self.has_statement:
-            return super().serve(request, *args, **kwargs)
-
-        from .forms import StatementForm
-
-        services.site_for_request_page(request, self)  # found once, without a query
-        limited = services.rate_limited_response(request, self)
-        if limited is not None:
-            return limited
-        form = StatementForm(request.POST, page=self)
-        response = services.handle_submission(request, self, form, thanks_param=THANKS_PARAM)
-        if response is None:
-            request._statement_form = form
-            response = super().serve(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-            response.status_code = 400
+    @path(STATEMENT_SIGN_PATH, name="sign_statement")
+    def sign_statement(self, request):
+        """The form to sign the statement, its POST, and the emails' links."""
+        if not self.has_statement:
+            raise Http404
+        url = self.statement_sign_url(request)
+        form, confirmation, status = None, None, 200
+        if services.is_link_request(request):
+            # GET shows a button; only its POST confirms or withdraws.
+            result = services.handle_link(request, self, url=url, anchor="#statement")
+            if not isinstance(result, dict):
+                return result
+            confirmation, status = result, result["http_status"]
+        elif request.method == "POST":
+            limited = services.rate_limited_response(request, self)
+            if limited is not None:
+                return limited
+            form = StatementForm(request.POST, page=self, request=request)
+            response = services.handle_submission(request, self, form, THANKS_PARAM, url=url)
+            if response is not None:
+                return response
+            status = 400
+        context = {
+            "page": self,
+            "self": self,
+            "request": request,
+            "statement_form": form or StatementForm(page=self, request=request),
+            "statement_sign_url": url,
+            "signature_stats": self.signature_stats(),
+            "statement_thanks": request.GET.get(THANKS_PARAM) == "1",
+            "confirmation": confirmation,
+        }
+        response = TemplateResponse(request, self.statement_sign_template, context, status=status)
         add_never_cache_headers(response)
         return response

@@ -17,10 +17,11 @@ from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
 from wagtail.models import Page
 
-from home.cache import cached_per_generation, settings_for_site
+from home.models import OrganisationSettings, OrganisationText
 
-from .models import MembershipSettings, SignUp
-from .services import CONFIRM_PARAM, WITHDRAW_PARAM, confirmation_token, withdraw_token
+from .constants import CONFIRM_PARAM, STATEMENT_SIGN_PATH, WITHDRAW_PARAM, SignUpKind
+from .records import MembershipSettings, SignUp
+from .tokens import confirmation_token, withdraw_token
 
 logger = logging.getLogger(__name__)
 
@@ -37,22 +38,14 @@ def _page_in_language(page_id, language):
 
 
 def _page_link(page_id, language):
-    """(id, full URL) of ``_page_in_language``, kept per generation; (None, None)
-    when there is no such page."""
+    """(id, full URL) of ``_page_in_language``; (None, None) when there is no such
+    page."""
     page = _page_in_language(page_id, language)
     return (page.pk, page.get_full_url()) if page is not None else (None, None)
 
 
 def _organisation(site, language):
-    """(name in ``language``, reply-to address), kept per generation."""
-    return cached_per_generation(
-        f"membership:organisation:{site.pk}:{language}", lambda: _find_organisation(site, language)
-    )
-
-
-def _find_organisation(site, language):
-    from home.models import OrganisationText
-
+    """(name in ``language``, reply-to address)."""
     texts = list(
         OrganisationText.objects.filter(settings__site=site).select_related("locale", "settings")
     )
@@ -63,8 +56,6 @@ def _find_organisation(site, language):
         or (texts[0] if texts else None)
     )
     if text is None:
-        from home.models import OrganisationSettings
-
         org = OrganisationSettings.objects.filter(site=site).first()
         return site.site_name or site.hostname, org.email if org else ""
     return text.name, text.settings.email
@@ -85,13 +76,13 @@ def deliver_confirmation(signup_ids, language):
         return False
     supporter = signups[0].supporter
     signups = [s for s in signups if s.supporter_id == supporter.pk]
-    page_id, page_url = cached_per_generation(
-        f"membership:page-link:{signups[0].page_id}:{language}",
-        lambda: _page_link(signups[0].page_id, language),
-    )
+    page_id, page_url = _page_link(signups[0].page_id, language)
     site = supporter.site
-    days = settings_for_site(MembershipSettings, site).confirmation_link_days
+    days = MembershipSettings.for_site(site).confirmation_link_days
     token = confirmation_token([s.pk for s in signups], days)
+    if page_url and all(s.kind == SignUpKind.SIGNATURE for s in signups):
+        # A statement is signed, and its links answered, on its sign page.
+        page_url += STATEMENT_SIGN_PATH
     base = page_url or site.root_url + "/"
     link = f"{base}?{CONFIRM_PARAM}={token}"
     withdraw_link = f"{base}?{WITHDRAW_PARAM}={withdraw_token(supporter, page_id)}"

@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.models import GroupSitePermission
 
 from home.models import SiteRole
 
-from . import admin_views
+from . import admin_views, demo
 
 OFFICER_PERMISSIONS = [
     "view_supporter",
@@ -62,8 +63,6 @@ def grant_officer_permissions(site_role):
     and their site's membership settings. Nobody else gets these."""
     if site_role.role != SiteRole.MEMBERSHIP_OFFICER:
         return
-    from wagtail.models import GroupSitePermission
-
     group = site_role.group
     for codename in OFFICER_PERMISSIONS:
         group.permissions.add(
@@ -105,6 +104,4 @@ def add_people_counts(request, panels):
 
 @hooks.register("demo_content", order=50)
 def demo_content(sites, report):
-    from .demo import load
-
-    load(sites, report)
+    demo.load(sites, report)

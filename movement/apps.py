@@ -10,11 +10,9 @@ class MovementConfig(AppConfig):
     def ready(self):
         from wagtail.permissions import register_permission_policy
 
-        from . import signals
         from .models import Pledge, ProgressUpdate
         from .permissions import CampaignRecordPermissionPolicy
 
-        signals.connect()
         # Editors see and change only the records of their own sites' campaigns.
         register_permission_policy(Pledge, CampaignRecordPermissionPolicy(Pledge, "campaign"))
         register_permission_policy(

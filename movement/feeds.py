@@ -18,9 +18,7 @@ class NewsRssFeed(Feed):
 
     def __call__(self, request, *args, **kwargs):
         self.request = request
-        response = super().__call__(request, *args, **kwargs)
-        response.page_cacheable = True
-        return response
+        return super().__call__(request, *args, **kwargs)
 
     def get_object(self, request, *args, **kwargs):
         return self.index_page

@@ -30,17 +30,18 @@ from wagtail.admin.panels import (
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model
-from wagtail.models import Orderable, Page, Site, TranslatableMixin
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from home.blocks import BaseStreamBlock
-from home.cache import cached_unless_preview, limit_page_cache
+from home.cache import limit_page_cache
 from home.models import BasePage, IntroMixin
 from membership.statements import StatementPageMixin
 
 from .blocks import AimBlock, MovementStreamBlock
 from .choices import MUNICIPALITIES, MUNICIPALITY_NAMES, Status
+from .feeds import NewsAtomFeed, NewsRssFeed
 from .progress import DemandProgress, local_today, seconds_until_next_deadline, status_summary
 
 PLEDGE_PHOTO_FILTER = "fill-160x160"
@@ -89,7 +90,6 @@ class CampaignIndexPage(IntroMixin, BasePage):
                 .first()
             )
             if child is not None:
-                child._cached_parent_obj = self
                 return child.route(request, path_components[1:])
         return super().route(request, path_components)
 
@@ -191,71 +191,22 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
         this page's language (falling back to any language). Progress updates point
         at a demand in any language version, found by its translation key.
 
-        One query: the demands sharing a translation key with this page's demands,
-        each joined with its updates (LEFT JOIN, so demands without updates come
-        too) and their evidence documents. A page whose demands are held in memory
-        (a preview of unsaved changes) takes two simpler queries instead."""
+        The demands in one query (none for a preview, whose unsaved demands are in
+        memory), their updates with evidence documents and locales in another,
+        whatever their number."""
         today = today or local_today()
-        if self.demands.is_deferring or not self.pk:
-            demands, updates = self._demands_and_updates_in_memory()
-        else:
-            demands, updates = self._demands_and_updates_in_one_query()
-        by_demand = defaultdict(list)
-        for update in localized_rows(updates, self.locale_id, settings.LANGUAGE_CODE):
-            by_demand[update.demand.translation_key].append(update)
-        return [DemandProgress(d, by_demand[d.translation_key], today) for d in demands]
-
-    def _demands_and_updates_in_memory(self):
         demands = list(self.demands.all())
         updates = (
             ProgressUpdate.objects.filter(
                 demand__translation_key__in=[d.translation_key for d in demands]
             )
-            .select_related("demand", "evidence_document")
+            .select_related("demand", "evidence_document", "locale")
             .order_by("date", "pk")
         )
-        return demands, list(updates)
-
-    def _demands_and_updates_in_one_query(self):
-        from wagtail.documents import get_document_model
-
-        document_model = get_document_model()
-        demand_fields = [f.attname for f in Demand._meta.concrete_fields]
-        update_fields = [f.attname for f in ProgressUpdate._meta.concrete_fields]
-        document_fields = [f.attname for f in document_model._meta.concrete_fields]
-        update_prefix = "progress_updates__"
-        document_prefix = "progress_updates__evidence_document__"
-        rows = (
-            Demand.objects.filter(translation_key__in=self.demands.values("translation_key"))
-            .values_list(
-                *demand_fields,
-                *[update_prefix + name for name in update_fields],
-                *[document_prefix + name for name in document_fields],
-            )
-            .order_by(update_prefix + "date", update_prefix + "id", "id")
-        )
-        db = self._state.db or "default"
-        n_demand, n_update = len(demand_fields), len(update_fields)
-        demands, updates = {}, []
-        for row in rows:
-            demand = demands.get(row[0])
-            if demand is None:
-                demand = demands[row[0]] = Demand.from_db(db, demand_fields, row[:n_demand])
-            update_values = row[n_demand : n_demand + n_update]
-            if update_values[0] is None:  # a demand without updates
-                continue
-            update = ProgressUpdate.from_db(db, update_fields, update_values)
-            update.demand = demand
-            document_values = row[n_demand + n_update :]
-            update.evidence_document = (
-                document_model.from_db(db, document_fields, document_values)
-                if document_values[0] is not None
-                else None
-            )
-            updates.append(update)
-        own = [d for d in demands.values() if d.page_id == self.pk]
-        own.sort(key=lambda d: (d.sort_order is None, d.sort_order or 0, d.pk))
-        return own, updates
+        by_demand = defaultdict(list)
+        for update in localized_rows(list(updates), self.locale_id, settings.LANGUAGE_CODE):
+            by_demand[update.demand.translation_key].append(update)
+        return [DemandProgress(d, by_demand[d.translation_key], today) for d in demands]
 
     def get_pledges(self):
         """Every candidate's pledge for this campaign (in any language version), with
@@ -286,31 +237,16 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
             "pledges_csv": base + "data/pledges.csv",
         }
 
-    def get_site(self):
-        # The site of the request serving this page, when it is this page's site
-        # (get_url_parts needs no query): saves a query on every render.
-        site = getattr(self, "_request_site", None)
-        if site is not None:
-            url_parts = self.get_url_parts()
-            if url_parts is not None and url_parts[0] == site.pk:
-                return site
-        return super().get_site()
-
     def get_context(self, request, *args, **kwargs):
-        self._request_site = Site.find_for_request(request)
         context = super().get_context(request, *args, **kwargs)
         today = local_today()
-        # What the page lists changes only with a publish, a saved snippet or the
-        # date: kept per generation (not in previews, which show unsaved changes).
-        progress = cached_unless_preview(
-            request, f"campaign:progress:{self.pk}:{today}", lambda: self.get_demand_progress(today)
-        )
+        progress = self.get_demand_progress(today)
         seconds = seconds_until_next_deadline(
             [item.demand.deadline for item in progress] + [self.election_date]
         )
         if seconds is not None:
             limit_page_cache(request, seconds)
-        pledges = cached_unless_preview(request, f"campaign:pledges:{self.pk}", self.get_pledges)
+        pledges = self.get_pledges()
         filters = pledge_filters(request, pledges)
         context.update(
             {
@@ -329,16 +265,11 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
         )
         return context
 
-    # Routes
-
-    @path("")
-    def index_route(self, request, *args, **kwargs):
-        # Through the page's own serve (the statement form's POST, the page cache).
-        return super(RoutablePageMixin, self).serve(request, *args, **kwargs)
+    # Routes (the sign page of the statement is StatementPageMixin's)
 
     @path("statement/print/", name="print_statement")
     def print_statement(self, request):
-        response = self.render(
+        return self.render(
             request,
             template="movement/campaign_print.html",
             context_overrides={
@@ -346,17 +277,12 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
                 "signature_rows": range(15),
             },
         )
-        response.page_cacheable = True
-        return response
 
 
 def localized_rows(rows, locale_id, fallback_language=None):
     """Of rows that are translations of each other (same ``translation_key``), keep
     the one in ``locale_id``, else the one in ``fallback_language``, else the first.
-    Language codes come from the cached table of locales (no query per row)."""
-    from home.frame import locale_codes
-
-    codes = locale_codes()
+    The rows come with their locale (``select_related("locale")``)."""
     groups = defaultdict(list)
     for row in rows:
         groups[row.translation_key].append(row)
@@ -364,7 +290,7 @@ def localized_rows(rows, locale_id, fallback_language=None):
     for group in groups.values():
         best = next((r for r in group if r.locale_id == locale_id), None)
         if best is None:
-            best = next((r for r in group if codes.get(r.locale_id) == fallback_language), group[0])
+            best = next((r for r in group if r.locale.language_code == fallback_language), group[0])
         chosen.add(best.pk)
     return [row for row in rows if row.pk in chosen]
 
@@ -615,20 +541,12 @@ class NewsIndexPage(RoutablePageMixin, IntroMixin, BasePage):
         context["feeds"] = self.feed_urls()
         return context
 
-    @path("")
-    def index_route(self, request, *args, **kwargs):
-        return super(RoutablePageMixin, self).serve(request, *args, **kwargs)
-
     @path("feed/rss/", name="rss_feed")
     def rss_feed(self, request):
-        from .feeds import NewsRssFeed
-
         return NewsRssFeed(self)(request)
 
     @path("feed/atom/", name="atom_feed")
     def atom_feed(self, request):
-        from .feeds import NewsAtomFeed
-
         return NewsAtomFeed(self)(request)
 
 

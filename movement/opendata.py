@@ -15,6 +15,9 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.utils import timezone
 
+from home.cache import limit_page_cache
+from membership.statements import STATEMENT_COUNT_MAX_AGE
+
 LICENSE_NAME = "CC BY 4.0"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -124,6 +127,12 @@ def pledge_rows(page, request, pledges):
     ]
 
 
+def _signature_total(page, request):
+    """The public count, which lags behind by at most what the campaign page allows."""
+    limit_page_cache(request, STATEMENT_COUNT_MAX_AGE)
+    return page.signature_total()
+
+
 def campaign_json_response(page, request):
     progress = page.get_demand_progress()
     demands = demand_rows(page, request, progress)
@@ -146,7 +155,7 @@ def campaign_json_response(page, request):
             "election_date": _date(page.election_date),
             "end_date": _date(page.end_date),
         },
-        "signature_count": page.signature_total(),
+        "signature_count": _signature_total(page, request),
         "demands": demands,
         "pledges": pledge_rows(page, request, page.get_pledges()),
         "files": {name: _full(request, url) for name, url in urls.items()},
@@ -214,7 +223,7 @@ PLEDGE_COLUMNS = [
 
 def demands_csv_response(page, request):
     rows = demand_rows(page, request, page.get_demand_progress())
-    signatures = page.signature_total()
+    signatures = _signature_total(page, request)
     for row in rows:
         row["signature_count"] = signatures
     return csv_response(rows, DEMAND_COLUMNS, f"{page.slug}-demands.csv")

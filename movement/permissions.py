@@ -22,6 +22,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from home.models import SiteRole
 from home.roles import site_root_pages, sites_for_user
 
+from .models import CampaignPage
+
 EDITOR_ROLES = (SiteRole.EDITOR,)
 
 
@@ -56,8 +58,6 @@ def campaign_scope(user, path_lookup, roles=EDITOR_ROLES):
 
 def editable_campaign_pages(user):
     """Campaign pages (every language) that ``user`` may attach records to."""
-    from .models import CampaignPage
-
     return CampaignPage.objects.filter(campaign_scope(user, "path"))
 
 
@@ -97,8 +97,6 @@ class CampaignRecordPermissionPolicy(ModelPermissionPolicy):
         page_id = self.campaign_page_id(instance)
         if page_id is None or not paths:
             return False
-        from .models import CampaignPage
-
         return CampaignPage.objects.filter(campaign_scope(user, "path", roles), pk=page_id).exists()
 
     def user_has_permission_for_instance(self, user, action, instance):

@@ -23,6 +23,7 @@ from wagtail_localize.views import snippets_api, submit_translations
 from home.models import SiteRole
 from home.roles import grant_model_permissions, grant_page_permissions
 
+from . import demo
 from .models import Demand, NewsIndexPage, Pledge, ProgressUpdate
 from .permissions import editable_campaign_pages
 
@@ -296,6 +297,4 @@ def movement_role_permissions(site_role):
 
 @hooks.register("demo_content", order=100)
 def movement_demo_content(sites, report):
-    from .demo import load
-
-    load(sites, report)
+    demo.load(sites, report)

@@ -4,9 +4,9 @@ from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import strip_tags
-
-from home.frame import page_language
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -42,7 +42,7 @@ def social_meta(context, page, image=None):
     """Values for the Open Graph and Twitter card tags of ``page``."""
     request = context.get("request")
     description = page.search_description or getattr(page, "intro", "") or ""
-    language = page_language(page)  # from the cached locale codes, no query
+    language = page.locale.language_code
     data = {
         "title": page.seo_title or page.title,
         "description": strip_tags(description)[:300],
@@ -89,9 +89,6 @@ LOWERCASE_MONTHS = {"sq", "sr-latn"}
 
 
 def _format_date(value, fmt):
-    from django.template.defaultfilters import date as date_filter
-    from django.utils.translation import get_language
-
     if not value:
         return ""
     text = date_filter(value, fmt)

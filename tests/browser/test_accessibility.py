@@ -112,7 +112,7 @@ def test_axe_reflow_and_motion_on_every_page_and_form(
                 tab.locator(SUBMIT).click()
                 tab.wait_for_selector("[data-error-summary]")
                 problems += audit(axe, tab, f"{type_name} with errors ({language})")
-            tab.goto(first_url(live_server, "CampaignPage", language))
+            tab.goto(first_url(live_server, "CampaignPage", language) + "sign/")
             tab.locator(STATEMENT_SUBMIT).click()
             tab.wait_for_selector("#statement [data-error-summary]")
             problems += audit(axe, tab, f"statement with errors ({language})")
@@ -225,12 +225,12 @@ def test_forms_by_keyboard_alone(browser, live_server, settings, tmp_path, monke
     tab = context.new_page()
     try:
         forms = [
-            ("JoinPage", "sq", "main form.signup-form", "#thank-you"),
-            ("VolunteerPage", "en", "main form.signup-form", "#thank-you"),
-            ("CampaignPage", "sq", "#statement form.signup-form", "#statement-thank-you"),
+            ("JoinPage", "sq", "", "main form.signup-form", "#thank-you"),
+            ("VolunteerPage", "en", "", "main form.signup-form", "#thank-you"),
+            ("CampaignPage", "sq", "sign/", "#statement form.signup-form", "#statement-thank-you"),
         ]
-        for type_name, language, form, thanks in forms:
-            tab.goto(first_url(live_server, type_name, language))
+        for type_name, language, route, form, thanks in forms:
+            tab.goto(first_url(live_server, type_name, language) + route)
             # Sent empty: the errors come back, announced and linked.
             press_tab_until(tab, f"e.matches('{form} button[type=submit]')", problems)
             tab.keyboard.press("Enter")

@@ -77,6 +77,11 @@ def statement_data(**overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
+def sign_url(page):
+    """The sign page of a statement page (where its form is shown and posted)."""
+    return page.url + "sign/"
+
+
 def confirm_link(message):
     match = re.search(r"https?://\S+\?confirm=\S+", message.body)
     assert match, message.body
@@ -246,11 +251,12 @@ def staff(org, org_b, roles_a):
 
 @pytest.fixture
 def submit(client, org, django_capture_on_commit_callbacks):
-    """POST a form as a browser would, running what the view defers to after commit
-    (the confirmation email) as a real commit would."""
+    """POST a form to a page (or a URL) as a browser would, running what the view
+    defers to after commit (the confirmation email) as a real commit would."""
 
     def do(page, data, host=None, using=None, **extra):
+        url = page if isinstance(page, str) else page.url
         with django_capture_on_commit_callbacks(execute=True):
-            return (using or client).post(page.url, data, HTTP_HOST=host or org.hostname, **extra)
+            return (using or client).post(url, data, HTTP_HOST=host or org.hostname, **extra)
 
     return do

@@ -13,7 +13,7 @@ from django.test import Client
 from membership.models import SignUp, Supporter
 from membership.services import store_submission
 
-from .conftest import join_data, statement_data
+from .conftest import join_data, make_campaign, sign_url, statement_data
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -74,11 +74,9 @@ def test_twenty_identical_submissions_at_once_make_one(org, join_page):
 
 
 def test_twenty_identical_signatures_at_once_make_one(org):
-    from .conftest import make_campaign
-
     sq, _ = make_campaign(org)
     data = statement_data(email="same@example.org")
-    results = run_at_once([post_job(sq.url, org.hostname, data) for _ in range(20)])
+    results = run_at_once([post_job(sign_url(sq), org.hostname, data) for _ in range(20)])
     assert results == [302] * 20, results
     assert SignUp.objects.filter(kind="signature").count() == 1
 

@@ -10,7 +10,7 @@ from membership.constants import MUNICIPALITIES
 from membership.forms import BIDI_CONTROLS
 from membership.models import ConsentRecord, SignUp, Supporter
 
-from .conftest import old_token
+from .conftest import old_token, sign_url
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_statement_form_never_fails(submit, campaign, data, spam):
     payload.update(
         {"statement-sign": "1", "statement-form_time": old_token(), "statement-website": spam}
     )
-    response = submit(campaign[0], payload)
+    response = submit(sign_url(campaign[0]), payload)
     check(response, before)
     if spam:
         assert counts() == before

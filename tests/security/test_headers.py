@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import RequestFactory
-
 
 from .conftest import HOST
 
