@@ -82,14 +82,6 @@ class QuoteBlock(blocks.StructBlock):
         }
 
 
-class LinkValue(blocks.StructValue):
-    def url(self):
-        page = self.get("page")
-        if page:
-            return page.localized.url
-        return self.get("external_url") or ""
-
-
 class CallToActionBlock(blocks.StructBlock):
     text = blocks.CharBlock(label=_("Button text"), max_length=80)
     page = blocks.PageChooserBlock(label=_("Page"), required=False)
@@ -112,7 +104,6 @@ class CallToActionBlock(blocks.StructBlock):
         icon = "pick"
         template = "blocks/call_to_action.html"
         group = GROUP_ACTIONS
-        value_class = LinkValue
         description = _("A button that leads to a page, such as joining or volunteering")
         preview_value = {
             "text": "Bëhu anëtar",

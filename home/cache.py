@@ -53,13 +53,13 @@ TRACKING_PARAMETER = re.compile(
     r"|mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|mkt_tok|ref_src|s_cid)$",
     re.IGNORECASE,
 )
-UNSTORED_HEADERS = {"set-cookie", "x-cache"}
 
 
 @dataclass(frozen=True)
 class CachedPage:
     site_id: int
     generation: int
+    stored_at: float
     status: int
     headers: tuple
     content: bytes
@@ -115,9 +115,11 @@ def _move_on(site_ids):
             if _cache_is_shared():
                 key = f"pagecache:generation:{site_id}"
                 try:
-                    page_cache().incr(key)
+                    moved = page_cache().incr(key)
                 except ValueError:  # not there: any new value will do
-                    page_cache().set(key, time.time_ns(), timeout=None)
+                    moved = page_cache().add(key, time.time_ns(), timeout=None)
+                if moved is None:  # django-redis swallowed a connection error
+                    raise ConnectionError("the cache did not answer")
                 continue
             path = _generation_file(site_id)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,8 +174,8 @@ class PageCacheMiddleware:
             return self.get_response(request)  # answered 400 further on
 
         try:
-            entry = page_cache().get(key)
-            if isinstance(entry, CachedPage) and entry.generation == site_generation(entry.site_id):
+            entry = self._entry(key)
+            if entry is not None and entry.generation == site_generation(entry.site_id):
                 return self._serve(request, entry)
             site = Site.find_for_request(request)
             generation = site_generation(site.pk) if site is not None else None
@@ -183,9 +185,37 @@ class PageCacheMiddleware:
             logger.warning("Page cache unavailable; rendering %s", request.path, exc_info=True)
             return self.get_response(request)
 
+        # A browser revalidating an expired copy gets the page rendered in full (and
+        # kept), then the 304 it asked for.
+        conditions = {
+            name: request.META.pop(name)
+            for name in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+            if name in request.META
+        }
         response = self.get_response(request)
-        if generation is None or not self._response_is_cacheable(request, response):
-            return self._finish_uncached(request, response)
+        request.META.update(conditions)
+        if generation is not None and self._response_is_cacheable(request, response):
+            self._store(request, response, key, site.pk, generation)
+        else:
+            response = self._finish_uncached(request, response)
+        if conditions and request.method == "GET" and response.has_header("ETag"):
+            return get_conditional_response(request, etag=response["ETag"], response=response)
+        return response
+
+    @staticmethod
+    def _entry(key):
+        """The stored page, or None; an entry that no longer unpickles (an earlier
+        release's) is dropped."""
+        try:
+            entry = page_cache().get(key)
+        except (AttributeError, ImportError, TypeError, ValueError, EOFError):
+            logger.warning("Unreadable page cache entry dropped", exc_info=True)
+            page_cache().delete(key)
+            return None
+        return entry if isinstance(entry, CachedPage) else None
+
+    @staticmethod
+    def _store(request, response, key, site_id, generation):
         timeout = settings.PAGE_CACHE_SECONDS
         limit = getattr(request, "page_cache_max_seconds", None)
         if limit is not None:
@@ -195,18 +225,16 @@ class PageCacheMiddleware:
         )
         patch_vary_headers(response, ("Accept-Encoding", "Cookie"))
         response["X-Cache"] = "MISS"
-        if timeout > 0:
-            headers = tuple(
-                (name, value)
-                for name, value in response.items()
-                if name.lower() not in UNSTORED_HEADERS
-            )
-            entry = CachedPage(site.pk, generation, response.status_code, headers, response.content)
-            try:
-                page_cache().set(key, entry, timeout)
-            except Exception:
-                logger.warning("Page cache unavailable; %s not kept", request.path, exc_info=True)
-        return response
+        if timeout <= 0:
+            return
+        headers = tuple((name, value) for name, value in response.items() if name != "X-Cache")
+        entry = CachedPage(
+            site_id, generation, time.time(), response.status_code, headers, response.content
+        )
+        try:
+            page_cache().set(key, entry, timeout)
+        except Exception:
+            logger.warning("Page cache unavailable; %s not kept", request.path, exc_info=True)
 
     def _uncached(self, request):
         return self._finish_uncached(request, self.get_response(request))
@@ -226,6 +254,8 @@ class PageCacheMiddleware:
         for name, value in entry.headers:
             response[name] = value
         response["X-Cache"] = "HIT"
+        # How long it has been kept: a browser or proxy counts it against max-age.
+        response["Age"] = str(max(0, int(time.time() - entry.stored_at)))
         return get_conditional_response(request, etag=response.get("ETag"), response=response)
 
     @staticmethod

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 EVERY_SITE = None
 #: Models whose new rows change no page (a rendition is made by the page that shows it).
 DELETES_ONLY = {"wagtailimages.Rendition"}
+#: Site settings that only pages never kept in the cache show (the sign-up forms).
+ONLY_ON_UNCACHED_PAGES = {"membership.MembershipSettings", "membership.VolunteerArea"}
 
 SHOWN_ON_PUBLIC_PAGES = {
     # Which site a host is (a hostname or the default site changes).
@@ -44,8 +46,6 @@ SHOWN_ON_PUBLIC_PAGES = {
     # Site settings and the rows edited inline with them.
     "home.OrganisationSettings": "site",
     "home.OrganisationText": "settings.site",
-    "membership.MembershipSettings": "site",
-    "membership.VolunteerArea": "settings.site",
     # Snippets and rows shown on a page without a publish of that page.
     "movement.Pledge": "campaign",
     "movement.ProgressUpdate": "demand.page",
@@ -69,8 +69,14 @@ def sites_of(instance, path):
     if isinstance(target, Site):
         return {target.pk}
     if isinstance(target, Page):
-        site = target.get_site()
-        return {site.pk} if site is not None else None
+        # Every site whose root (or a translation of it) the page lies under: one
+        # page can be served under several hosts.
+        sites = {
+            root.site_id
+            for root in Site.get_site_root_paths()
+            if target.url_path.startswith(root.root_path)
+        }
+        return sites or None
     raise TypeError(f"{path!r} of {type(instance).__name__} leads to no page or site")
 
 
@@ -120,7 +126,7 @@ def connect():
 def unlisted_site_settings():
     """Site settings, and models with a foreign key to one, missing from the list
     (a test keeps this empty)."""
-    listed = {apps.get_model(label) for label in SHOWN_ON_PUBLIC_PAGES}
+    listed = {apps.get_model(label) for label in {*SHOWN_ON_PUBLIC_PAGES, *ONLY_ON_UNCACHED_PAGES}}
     missing = []
     for model in apps.get_models():
         if model in listed:

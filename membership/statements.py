@@ -184,7 +184,7 @@ class StatementPageMixin(models.Model):
         return context
 
     def serve(self, request, *args, **kwargs):
-        if self.has_statement and self._is_index_route(args):
+        if self._is_index_route(args):
             moved = self._moved_to_sign_page(request)
             if moved is not None:
                 return moved
@@ -213,8 +213,9 @@ class StatementPageMixin(models.Model):
 
     @path(STATEMENT_SIGN_PATH, name="sign_statement")
     def sign_statement(self, request):
-        """The form to sign the statement, its POST, and the emails' links."""
-        if not self.has_statement:
+        """The form to sign the statement, its POST, and the emails' links (which keep
+        working when the statement is taken down: leaving stays possible)."""
+        if not self.has_statement and not services.is_link_request(request):
             raise Http404
         url = self.statement_sign_url(request)
         form, confirmation, status = None, None, 200

@@ -37,7 +37,7 @@ class NewsRssFeed(Feed):
         return obj.get_full_url(self.request)
 
     def feed_url(self, obj):
-        return self.request.build_absolute_uri()
+        return self.request.build_absolute_uri(self.request.path)  # no tracking parameters
 
     def description(self, obj):
         return obj.intro or obj.title

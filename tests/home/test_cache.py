@@ -274,3 +274,53 @@ def test_limit_page_cache_shortens_the_stored_lifetime(rf):
     limit_page_cache(request, 30)
     limit_page_cache(request, 120)
     assert request.page_cache_max_seconds == 30
+
+
+def test_head_is_answered_from_the_stored_get(client, org):
+    get(client, org, "/sq/")
+    head = client.head("/sq/", HTTP_HOST=org.hostname)
+    assert head.status_code == 200 and head["X-Cache"] == "HIT"
+
+
+def test_hits_say_their_age_and_expire_with_their_limit(client, org, standard_page, monkeypatch):
+    """A page limited to 60 s: a hit says how old it is (so a browser counts max-age
+    from the render), and after 60 s it is rendered again."""
+    import time
+
+    real_serve = StandardPage.serve
+
+    def serve(self, request, *args, **kwargs):
+        page_cache.limit_page_cache(request, 60)
+        return real_serve(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(StandardPage, "serve", serve)
+    start = time.time()
+    miss = get(client, org, "/en/about-us/")
+    assert miss["X-Cache"] == "MISS" and "max-age=60" in miss["Cache-Control"]
+    monkeypatch.setattr(time, "time", lambda: start + 45)
+    hit = get(client, org, "/en/about-us/")
+    assert hit["X-Cache"] == "HIT" and 44 <= int(hit["Age"]) <= 46
+    monkeypatch.setattr(time, "time", lambda: start + 61)
+    assert get(client, org, "/en/about-us/")["X-Cache"] == "MISS"
+
+
+def test_a_revalidation_after_a_change_is_rendered_kept_and_answered(client, org, standard_page):
+    first = get(client, org, "/en/about-us/")
+    page_cache.invalidate_sites([org.site.pk])
+    again = get(client, org, "/en/about-us/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304  # unchanged content, the same validator
+    assert get(client, org, "/en/about-us/")["X-Cache"] == "HIT"  # and kept meanwhile
+
+
+def test_a_publish_reaches_every_host_of_a_site_root(client, org, standard_page):
+    from wagtail.models import Site
+
+    Site.objects.create(hostname="alias.example", port=80, root_page=org.home_sq)
+    for host in (org.hostname, "alias.example"):
+        client.get("/en/about-us/", HTTP_HOST=host)
+        assert client.get("/en/about-us/", HTTP_HOST=host)["X-Cache"] == "HIT"
+    _, page_en = standard_page
+    page_en.title = "About us, once more"
+    page_en.save_revision().publish()
+    for host in (org.hostname, "alias.example"):
+        assert "once more" in client.get("/en/about-us/", HTTP_HOST=host).text

@@ -8,22 +8,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
+from wagtail.images.rect import Rect
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Locale, Page, PageViewRestriction, Site
 
 from home.invalidation import SHOWN_ON_PUBLIC_PAGES, unlisted_site_settings
 from home.models import OrganisationSettings, OrganisationText, StandardPage
 
-movement_fixtures = pytest.importorskip("tests.movement.conftest")
-congress_fixtures = pytest.importorskip("tests.congress.conftest")
-membership_fixtures = pytest.importorskip("tests.membership.conftest")
+from tests.congress import conftest as congress_fixtures
+from tests.movement import conftest as movement_fixtures
 
 pytestmark = pytest.mark.django_db
 
 congress_index = congress_fixtures.congress_index
 make_congress = congress_fixtures.make_congress
-rules = membership_fixtures.rules
-volunteer_page = membership_fixtures.volunteer_page
 
 SCENARIOS = {}
 
@@ -125,17 +123,26 @@ def _hero(org, image):
 
 @scenario("wagtailimages.Image")
 def _image(visitor, org, request):
-    image = Image.objects.create(title="Kryesore", file=get_test_image_file(filename="a.png"))
-    _hero(org, image)
-    before = visitor.sees("/sq/", ["hero--image"])
-    # edit: a new file (as the admin's "Change image file") drops the old renditions
+    from movement.models import Pledge
+
+    image = Image.objects.create(title="Foto", file=get_test_image_file(filename="a.png"))
+    page, _ = movement_fixtures.make_campaign(org)
+    Pledge.objects.create(
+        campaign=page, name="Drita", photo=image, signed_on=datetime.date(2019, 9, 1)
+    )
+    before = visitor.sees(page.url, ["pledge__photo"])
+    # edit: a new focal point gives the cropped photo new renditions at new addresses
+    image.set_focal_point(Rect(1, 1, 20, 20))
+    image.save()
+    after = visitor.sees(page.url, ["pledge__photo"])
+    assert before != after
+    # a new file, as the admin's "Change image file" (which drops the old renditions)
     image.file = get_test_image_file(filename="b.png", colour="red")
     image.save()
     image.renditions.all().delete()
-    after = visitor.sees("/sq/", ["hero--image"])
-    assert before != after
+    assert visitor.sees(page.url, ["pledge__photo"]) != after
     image.delete()
-    visitor.sees("/sq/", absent=["hero--image"])
+    visitor.sees(page.url, ["Drita"], ["pledge__photo"])
 
 
 @scenario("wagtailimages.Rendition")
@@ -212,48 +219,6 @@ def _organisation_text(visitor, org, request):
     visitor.sees("/sq/", ["Slogani i dytë"], ["Slogani i parë"])
     text.delete()
     visitor.sees("/sq/", absent=["Slogani i dytë"])
-
-
-# -- membership -------------------------------------------------------------------------
-
-
-@scenario("membership.MembershipSettings")
-def _membership_settings(visitor, org, request):
-    from membership.models import MembershipSettings
-
-    page, _ = request.getfixturevalue("volunteer_page")
-    field = 'name="year_of_birth"'
-    settings = MembershipSettings.objects.get(site=org.site)
-    settings.ask_year_of_birth = True
-    settings.save()
-    visitor.sees(page.url, [field], cached=False)
-    settings.ask_year_of_birth = False
-    settings.save()
-    visitor.sees(page.url, absent=[field], cached=False)
-    settings.delete()
-    default = MembershipSettings._meta.get_field("ask_year_of_birth").default
-    html = visitor.sees(page.url, cached=False)  # the defaults, made afresh
-    assert (field in html) == default
-
-
-@scenario("membership.VolunteerArea")
-def _volunteer_area(visitor, org, request):
-    page, _ = request.getfixturevalue("volunteer_page")
-    url = page.url
-    from membership.models import MembershipSettings, VolunteerArea
-
-    area = VolunteerArea.objects.create(
-        settings=MembershipSettings.for_site(org.site),
-        key="photo",
-        name="Fotografi",
-        locale=Locale.objects.get(language_code="sq"),
-    )
-    visitor.sees(url, ["Fotografi"], cached=False)
-    area.name = "Fotografi dhe video"
-    area.save()
-    visitor.sees(url, ["Fotografi dhe video"], cached=False)
-    area.delete()
-    visitor.sees(url, absent=["Fotografi"], cached=False)
 
 
 # -- movement ---------------------------------------------------------------------------
