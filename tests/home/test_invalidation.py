@@ -14,7 +14,6 @@ from wagtail.models import Locale, Page, PageViewRestriction, Site
 
 from home.invalidation import SHOWN_ON_PUBLIC_PAGES, unlisted_site_settings
 from home.models import OrganisationSettings, OrganisationText, StandardPage
-
 from tests.congress import conftest as congress_fixtures
 from tests.movement import conftest as movement_fixtures
 
