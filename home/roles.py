@@ -13,7 +13,7 @@ Wagtail hook: ``fn(site_role)`` called whenever the groups are (re)made.
 
 from django.contrib.auth.models import Group, Permission
 from wagtail import hooks
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from .models import SiteRole
 
@@ -95,8 +95,6 @@ def ensure_site_roles(site):
 
 def sites_for_user(user, role):
     """The sites where ``user`` holds ``role`` (all sites for a superuser)."""
-    from wagtail.models import Site
-
     if not user.is_authenticated or not user.is_active:
         return Site.objects.none()
     if user.is_superuser:

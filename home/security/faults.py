@@ -28,6 +28,8 @@ from django.http import HttpResponse
 from django.template import loader
 from django.utils.translation import get_language
 
+from home.views import server_error as site_server_error
+
 logger = logging.getLogger("home.security.faults")
 
 READ_ONLY_SQLSTATE = "25006"  # read_only_sql_transaction
@@ -114,8 +116,6 @@ def server_error(request):
         response = fault_response(request, exc)
         if response is not None:
             return response
-    from home.views import server_error as site_server_error
-
     response = site_server_error(request)
     if exc is not None and is_database_fault(exc):
         response["Retry-After"] = str(getattr(settings, "SECURITY_RETRY_AFTER_SECONDS", 60))

@@ -9,9 +9,13 @@ user must be able to edit the source object itself (a page they have "change" on
 or a snippet their permission policy lets them change).
 """
 
+from django.apps import apps
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from wagtail.models import Page
+from wagtail.permissions import policy_registry
+from wagtail_localize.models import TranslationSource
 
 GUARDED = {"submit_page_translation", "submit_snippet_translation", "update_translations"}
 
@@ -19,8 +23,6 @@ GUARDED = {"submit_page_translation", "submit_snippet_translation", "update_tran
 def can_change(user, instance):
     if isinstance(instance, Page):
         return instance.permissions_for_user(user).can_edit()
-    from wagtail.permissions import policy_registry
-
     policy = policy_registry.get_by_type(type(instance))
     return policy.user_has_permission_for_instance(user, "change", instance)
 
@@ -29,16 +31,11 @@ def _source_instance(view_name, kwargs):
     if view_name == "submit_page_translation":
         return get_object_or_404(Page, pk=kwargs["page_id"]).specific
     if view_name == "submit_snippet_translation":
-        from django.apps import apps
-        from django.contrib.admin.utils import unquote
-
         try:
             model = apps.get_model(kwargs["app_label"], kwargs["model_name"])
         except LookupError as exc:
             raise PermissionDenied from exc
         return get_object_or_404(model, pk=unquote(kwargs["pk"]))
-    from wagtail_localize.models import TranslationSource
-
     source = get_object_or_404(TranslationSource, pk=kwargs["translation_source_id"])
     return source.get_source_instance()
 

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
+from home.models import SiteRole
+
 from .headers import admin_prefix
 
 RECOVERY_CODE_COUNT = 10
@@ -36,8 +38,6 @@ def two_factor_required(user):
         return True
     if "staff" in required and user.is_staff:
         return True
-    from home.models import SiteRole
-
     roles = required & {code for code, _ in SiteRole.ROLE_CHOICES}
     return bool(roles) and SiteRole.objects.filter(group__user=user, role__in=roles).exists()
 

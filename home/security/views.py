@@ -14,6 +14,7 @@ from base64 import b32encode
 import django_otp
 import qrcode
 import qrcode.image.svg
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -211,8 +212,6 @@ def verify(request):
 
 def lockout(request, response=None, credentials=None, *args, **kwargs):
     """AXES_LOCKOUT_CALLABLE: the page shown while a user and address are locked out."""
-    from axes.helpers import get_cool_off
-
     cool_off = get_cool_off(request)
     minutes = int(cool_off.total_seconds() // 60) if cool_off else None
     return render(request, "security/lockout.html", {"minutes": minutes}, status=429)
