@@ -70,6 +70,13 @@ def _clean_cache(settings, tmp_path):
 
 
 @pytest.fixture
+def nothing_cached(settings):
+    """Nothing kept in any cache (Django's dummy cache): a truly cold render."""
+    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    settings.CACHES = {"default": dummy, "pages": dummy}
+
+
+@pytest.fixture
 def sq_locale(db):
     return Locale.objects.get_or_create(language_code="sq")[0]
 

@@ -33,9 +33,8 @@ STATES = {
 
 
 @pytest.fixture(autouse=True)
-def _no_cache(settings):
-    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {"default": dummy, "pages": dummy}
+def _no_cache(nothing_cached):
+    """Every test here counts a truly cold render."""
 
 
 def count_queries(client, org, url):

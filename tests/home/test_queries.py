@@ -17,9 +17,8 @@ SIZES = (5, 50)
 
 
 @pytest.fixture(autouse=True)
-def _nothing_cached(settings):
-    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {"default": dummy, "pages": dummy}
+def _nothing_cached(nothing_cached):
+    """Every test here counts a truly cold render."""
 
 
 def count(client, org, url):

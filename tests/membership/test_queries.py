@@ -25,12 +25,6 @@ MAX_STATEMENT_QUERIES = 20
 SIZES = (5, 50)
 
 
-@pytest.fixture
-def no_cache(settings):
-    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {"default": dummy, "pages": dummy}
-
-
 def count_queries(client, url, host):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, HTTP_HOST=host)
@@ -54,7 +48,7 @@ def add_areas(rules, start, stop):
 @pytest.mark.parametrize("language", ["sq", "en"])
 @pytest.mark.parametrize("kind", ["join", "volunteer"])
 def test_form_pages_render_cold_in_a_flat_number_of_queries(
-    client, org, rules, join_page, volunteer_page, no_cache, language, kind
+    client, org, rules, join_page, volunteer_page, nothing_cached, language, kind
 ):
     pages = join_page if kind == "join" else volunteer_page
     page = pages[0] if language == "sq" else pages[1]
@@ -73,7 +67,7 @@ def test_form_pages_render_cold_in_a_flat_number_of_queries(
 
 @pytest.mark.parametrize("language", ["sq", "en"])
 def test_the_sign_page_renders_cold_in_a_flat_number_of_queries(
-    client, submit, org, no_cache, language
+    client, submit, org, nothing_cached, language
 ):
     sq, en = make_campaign(org, threshold=1)
     url = sign_url(sq if language == "sq" else en)

@@ -33,9 +33,8 @@ SIZES = (5, 50)
 
 
 @pytest.fixture(autouse=True)
-def _no_cache_at_all(settings):
-    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {"default": dummy, "pages": dummy}
+def _no_cache_at_all(nothing_cached):
+    """Every test here counts a truly cold render."""
 
 
 def measure(client, url):
