@@ -38,7 +38,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from wagtail.models import Site
@@ -74,9 +74,25 @@ def limit_page_cache(request, seconds):
 
 
 def mark_page_cacheable(page, request, serve_args, serve_kwargs):
-    """Wagtail's ``before_serve_page`` hook (home/wagtail_hooks.py)."""
+    """Wagtail's ``before_serve_page`` hook (home/wagtail_hooks.py): a page that may
+    be kept notes its site's generation before it renders, so that a change made
+    while it renders leaves it stale at once."""
     if getattr(page, "page_cache", False):
         request.page_cache_allowed = True
+        if getattr(request, "page_cache_key", None):
+            _note_generation(request)
+
+
+def _note_generation(request):
+    if hasattr(request, "page_cache_generation"):
+        return
+    try:
+        site = Site.find_for_request(request)  # Wagtail's, already found by its routing
+        generation = site_generation(site.pk) if site is not None else None
+    except Exception:
+        logger.warning("Page cache unavailable; %s not kept", request.path, exc_info=True)
+        generation = None
+    request.page_cache_generation = (site.pk, generation) if generation is not None else None
 
 
 # -- generations ------------------------------------------------------------------------
@@ -177,13 +193,10 @@ class PageCacheMiddleware:
             entry = self._entry(key)
             if entry is not None and entry.generation == site_generation(entry.site_id):
                 return self._serve(request, entry)
-            site = Site.find_for_request(request)
-            generation = site_generation(site.pk) if site is not None else None
-        except DatabaseError:
-            return self.get_response(request)  # the view meets it too, and says so
         except Exception:
             logger.warning("Page cache unavailable; rendering %s", request.path, exc_info=True)
             return self.get_response(request)
+        request.page_cache_key = key
 
         # A browser revalidating an expired copy gets the page rendered in full (and
         # kept), then the 304 it asked for.
@@ -194,8 +207,12 @@ class PageCacheMiddleware:
         }
         response = self.get_response(request)
         request.META.update(conditions)
-        if generation is not None and self._response_is_cacheable(request, response):
-            self._store(request, response, key, site.pk, generation)
+        if self._response_is_cacheable(request, response):
+            # A view that is not a page (open data) notes its site after it ran.
+            _note_generation(request)
+        noted = getattr(request, "page_cache_generation", None)
+        if noted is not None and self._response_is_cacheable(request, response):
+            self._store(request, response, key, *noted)
         else:
             response = self._finish_uncached(request, response)
         if conditions and request.method == "GET" and response.has_header("ETag"):

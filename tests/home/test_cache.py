@@ -324,3 +324,22 @@ def test_a_publish_reaches_every_host_of_a_site_root(client, org, standard_page)
     page_en.save_revision().publish()
     for host in (org.hostname, "alias.example"):
         assert "once more" in client.get("/en/about-us/", HTTP_HOST=host).text
+
+
+def test_a_change_made_while_a_page_renders_leaves_that_render_stale(
+    client, org, standard_page, monkeypatch
+):
+    real_serve = StandardPage.serve
+    changes = [True]
+
+    def serve(self, request, *args, **kwargs):
+        response = real_serve(self, request, *args, **kwargs)
+        if changes:
+            changes.pop()
+            page_cache.invalidate_sites([org.site.pk])  # another request publishes
+        return response
+
+    monkeypatch.setattr(StandardPage, "serve", serve)
+    assert get(client, org, "/en/about-us/")["X-Cache"] == "MISS"
+    assert get(client, org, "/en/about-us/")["X-Cache"] == "MISS"  # rendered again
+    assert get(client, org, "/en/about-us/")["X-Cache"] == "HIT"
