@@ -207,11 +207,12 @@ class PageCacheMiddleware:
         }
         response = self.get_response(request)
         request.META.update(conditions)
+        noted = None
         if self._response_is_cacheable(request, response):
             # A view that is not a page (open data) notes its site after it ran.
             _note_generation(request)
-        noted = getattr(request, "page_cache_generation", None)
-        if noted is not None and self._response_is_cacheable(request, response):
+            noted = request.page_cache_generation
+        if noted is not None:
             self._store(request, response, key, *noted)
         else:
             response = self._finish_uncached(request, response)

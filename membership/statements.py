@@ -198,18 +198,17 @@ class StatementPageMixin(models.Model):
     def _moved_to_sign_page(self, request):
         """The page's own URL once took the signatures and the emails' links: they
         are answered by the sign page now (a form's POST keeps its data with 307)."""
-        url = self.statement_sign_url(request)
         if request.method == "POST":
-            if STATEMENT_MARKER in request.POST or services.is_link_request(request):
-                response = HttpResponseRedirect(url, status=307)
-                add_never_cache_headers(response)
-                return response
-            return None
-        if services.is_link_request(request) or THANKS_PARAM in request.GET:
+            if STATEMENT_MARKER not in request.POST and not services.is_link_request(request):
+                return None
+            response = HttpResponseRedirect(self.statement_sign_url(request), status=307)
+        elif services.is_link_request(request) or THANKS_PARAM in request.GET:
+            url = self.statement_sign_url(request)
             response = HttpResponseRedirect(f"{url}?{request.GET.urlencode()}")
-            add_never_cache_headers(response)
-            return response
-        return None
+        else:
+            return None
+        add_never_cache_headers(response)
+        return response
 
     @path(STATEMENT_SIGN_PATH, name="sign_statement")
     def sign_statement(self, request):

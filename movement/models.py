@@ -227,9 +227,9 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
         stats = self.signature_stats()
         return stats["count"] if stats["show_count"] else None
 
-    def open_data_urls(self, request=None):
+    def open_data_urls(self, request=None, base=None):
         """Where the open-data files of this page are (see movement/urls.py)."""
-        base = self.get_url(request)
+        base = base or self.get_url(request)
         return {
             "data_json": base + "data.json",
             "demands_csv": base + "data/demands.csv",
@@ -248,6 +248,7 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
             limit_page_cache(request, seconds)
         pledges = self.get_pledges()
         filters = pledge_filters(request, pledges)
+        url = self.get_url(request)
         context.update(
             {
                 "progress": progress,
@@ -256,9 +257,8 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
                 "pledges": filters["pledges"],
                 "pledge_filters": filters,
                 "pledge_count": len(pledges),
-                "open_data": self.open_data_urls(request),
-                "print_url": self.get_url(request)
-                + self.reverse_subpage("print_statement").lstrip("/"),
+                "open_data": self.open_data_urls(request, base=url),
+                "print_url": url + self.reverse_subpage("print_statement").lstrip("/"),
                 "election_passed": bool(self.election_date and self.election_date < today),
                 "today": today,
             }
