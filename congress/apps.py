@@ -11,8 +11,9 @@ class CongressConfig(AppConfig):
         from wagtail.permissions import register_permission_policy
 
         from . import signals
-        from .models import Outcome
-        from .permissions import OutcomePermissionPolicy
+        from .models import Outcome, Speaker
+        from .permissions import OutcomePermissionPolicy, SitePermissionPolicy
 
         signals.connect()
         register_permission_policy(Outcome, OutcomePermissionPolicy(Outcome))
+        register_permission_policy(Speaker, SitePermissionPolicy(Speaker))

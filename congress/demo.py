@@ -37,11 +37,12 @@ def _at(year, month, day, hour, minute=0):
     return datetime(year, month, day, hour, minute, tzinfo=CONGRESS_TIME_ZONE)
 
 
-def _speaker(t, name, role, organisation, bio, photo=None):
+def _speaker(t, site, name, role, organisation, bio, photo=None):
     sq = locale("sq")
-    speaker = Speaker.objects.filter(name=name, locale=sq).first()
+    speaker = Speaker.objects.filter(site=site, name=name, locale=sq).first()
     if speaker is None:
         speaker = Speaker.objects.create(
+            site=site,
             name=name,
             role=t(*role),
             organisation=t(*organisation),
@@ -270,12 +271,13 @@ def _second_congress(t, index):
     return page
 
 
-def _demo_congress(t, index):
+def _demo_congress(t, index, site):
     colour = (11, 79, 108)
     photo_a = demo_image("Demo speaker A", colour, size=(320, 320))
     photo_b = demo_image("Demo speaker B", (156, 60, 0), size=(320, 320))
     speaker_a = _speaker(
         t,
+        site,
         "Arta Shembulli",
         ("Koordinatore e platformës (demo)", "Platform co-ordinator (demo)"),
         ("Kosova që e duam", "Kosovo We Want"),
@@ -287,6 +289,7 @@ def _demo_congress(t, index):
     )
     speaker_b = _speaker(
         t,
+        site,
         "Driton Demo",
         ("Mësues (demo)", "Teacher (demo)"),
         ("Një shkollë në Gjilan", "A school in Gjilan"),
@@ -405,7 +408,7 @@ def load_demo(sites, report):
     translate_page(index, "en", t.pairs)
     kww["pages"]["congresses"] = index
     kww["pages"]["congress_2019"] = _second_congress(t, index)
-    kww["pages"]["congress_demo"] = _demo_congress(t, index)
+    kww["pages"]["congress_demo"] = _demo_congress(t, index, kww["site"])
 
     site_role = SiteRole.objects.get(site=kww["site"], role=SiteRole.EVENT_STAFF)
     site_role_permissions(site_role)  # the index pages exist now

@@ -6,10 +6,15 @@
   They get no other page, no settings, no users and no personal data.
 - Outcomes belong to a congress page: a user may manage an outcome only when they may
   edit its congress page, so staff of one site never touch another site's outcomes.
+- Speakers belong to a site (``Speaker.site``): a user may do with a speaker what one
+  of their role groups *of that site* allows (``SitePermissionPolicy``), so an
+  editor of one organisation never sees, edits or chooses another's speakers.
 """
 
+from django.contrib.auth import get_permission_codename
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
@@ -107,3 +112,41 @@ class OutcomePermissionPolicy(ModelPermissionPolicy):
         if user.is_superuser:
             return instances
         return instances.filter(congress__in=editable_congresses(user))
+
+
+class SitePermissionPolicy(ModelPermissionPolicy):
+    """Model permissions, each counted only on the sites whose role group gives it.
+
+    For a model with a ``site`` foreign key: a user may do ``action`` with an
+    instance when a group of theirs tied to the instance's site (``SiteRole``) holds
+    the model permission for ``action``. A permission given some other way (to the
+    user, or by a group of another site) opens no instance of any site.
+    """
+
+    def sites_for(self, user, actions):
+        """Sites on which ``user`` may do one of ``actions`` with the model."""
+        if not (user.is_active and user.is_authenticated):
+            return Site.objects.none()
+        if user.is_superuser:
+            return Site.objects.all()
+        return Site.objects.filter(
+            roles__group__user=user,
+            roles__group__permissions__content_type=ContentType.objects.get_for_model(self.model),
+            roles__group__permissions__codename__in=[
+                get_permission_codename(action, self.model._meta) for action in actions
+            ],
+        ).distinct()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_any_permission_for_instance(user, [action], instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if not self.user_has_any_permission(user, actions):
+            return False
+        return self.sites_for(user, actions).filter(pk=instance.site_id).exists()
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        instances = super().instances_user_has_any_permission_for(user, actions)
+        if user.is_active and user.is_superuser:
+            return instances
+        return instances.filter(site__in=self.sites_for(user, actions))

@@ -17,8 +17,16 @@ from .constants import NUMBERED_KINDS, OutcomeKind, OutcomeStatus
 
 
 class Speaker(TranslatableMixin, index.Indexed, models.Model):
-    """A person who speaks at congresses; chosen in the agenda of any congress."""
+    """A person who speaks at the congresses of one organisation (``site``); chosen
+    in the agendas of its congresses. Translations share the site."""
 
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("organisation's site"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("The organisation whose congresses this speaker appears at."),
+    )
     name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
@@ -33,6 +41,7 @@ class Speaker(TranslatableMixin, index.Indexed, models.Model):
     bio = models.TextField(_("short biography"), blank=True, max_length=1000)
 
     panels = [
+        FieldPanel("site"),
         FieldPanel("name"),
         FieldRowPanel([FieldPanel("role"), FieldPanel("organisation")]),
         FieldPanel("photo"),
@@ -43,8 +52,10 @@ class Speaker(TranslatableMixin, index.Indexed, models.Model):
         index.AutocompleteField("name"),
         index.SearchField("organisation"),
         index.FilterField("locale"),
+        index.FilterField("site"),
     ]
     translatable_fields = [
+        SynchronizedField("site", overridable=False),
         SynchronizedField("name", overridable=True),
         TranslatableField("role"),
         TranslatableField("organisation"),

@@ -18,6 +18,7 @@ from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, CallToActionBlock
+from .security.choosers import ScopedAdminModelForm, ScopedAdminPageForm
 
 
 def in_language(by_language, language_code):
@@ -39,6 +40,8 @@ class BasePage(Page):
     """
 
     page_cache = True
+    # What an editor chooses (images, documents, pages, snippets) must be theirs.
+    base_form_class = ScopedAdminPageForm
 
     class Meta:
         abstract = True
@@ -147,6 +150,8 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
     Texts that change with the language (name, tagline, address) are kept per
     locale in ``OrganisationText``; the rest is the same in every language.
     """
+
+    base_form_class = ScopedAdminModelForm
 
     logo = models.ForeignKey(
         "wagtailimages.Image",

@@ -7,16 +7,17 @@ superuser manages all of them. The model permissions (add/change/delete) still
 decide *what* a user may do; the site decides *which* records.
 
 ``CampaignRecordPermissionPolicy`` is registered for both models (apps.py), so
-Wagtail's own checks (buttons, bulk actions, copy) ask it per object; the admin
-views in ``wagtail_hooks.py`` narrow every listing, object look-up, chooser and
-form choice with the same ``campaign_scope``.
+Wagtail's own checks (buttons, bulk actions, copy) ask it per object, and so do the
+shared scoped snippet views (``home.security.snippets``), the chooser checks
+(``home.security.choosers``) and wagtail-localize's views
+(``home.security.scope``); the forms in ``wagtail_hooks.py`` offer only campaign
+pages in the same ``campaign_scope``.
 """
 
 from functools import reduce
 from operator import or_
 
 from django.db.models import Q
-from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from home.models import SiteRole
@@ -24,31 +25,27 @@ from home.roles import site_root_pages, sites_for_user
 
 from .models import CampaignPage
 
-EDITOR_ROLES = (SiteRole.EDITOR,)
 
-
-def scope_root_paths(user, roles=EDITOR_ROLES):
+def scope_root_paths(user):
     """Tree paths of the root pages (every language) of the sites where ``user``
-    holds one of ``roles``; None for a superuser (no limit). Kept on the user object
+    is an editor; None for a superuser (no limit). Kept on the user object
     for the rest of the request, as Wagtail does with its permission caches."""
     if user.is_active and user.is_superuser:
         return None
-    cache = user.__dict__.setdefault("_movement_scope_paths", {})
-    key = tuple(roles)
-    if key not in cache:
-        site_ids = set()
-        for role in roles:
-            site_ids.update(sites_for_user(user, role).values_list("pk", flat=True))
-        sites = Site.objects.filter(pk__in=site_ids).select_related("root_page")
-        cache[key] = sorted({root.path for site in sites for root in site_root_pages(site)})
-    return cache[key]
+    cache = user.__dict__
+    if "_movement_scope_paths" not in cache:
+        sites = sites_for_user(user, SiteRole.EDITOR).select_related("root_page")
+        cache["_movement_scope_paths"] = sorted(
+            {root.path for site in sites for root in site_root_pages(site)}
+        )
+    return cache["_movement_scope_paths"]
 
 
-def campaign_scope(user, path_lookup, roles=EDITOR_ROLES):
+def campaign_scope(user, path_lookup):
     """A Q object keeping rows whose campaign page (reached by ``path_lookup``, e.g.
     ``"campaign__path"``) lies under a site of ``user``. Matches nothing for a user
     without such a site; everything for a superuser."""
-    paths = scope_root_paths(user, roles)
+    paths = scope_root_paths(user)
     if paths is None:
         return Q()
     if not paths:
@@ -72,12 +69,8 @@ class CampaignRecordPermissionPolicy(ModelPermissionPolicy):
         super().__init__(model, auth_model=auth_model)
         self.page_lookup = page_lookup
 
-    def scope(self, user, roles=EDITOR_ROLES):
-        return campaign_scope(user, f"{self.page_lookup}__path", roles)
-
-    def scoped_queryset(self, user, queryset=None, roles=EDITOR_ROLES):
-        queryset = self.model._default_manager.all() if queryset is None else queryset
-        return queryset.filter(self.scope(user, roles))
+    def scope(self, user):
+        return campaign_scope(user, f"{self.page_lookup}__path")
 
     def campaign_page_id(self, instance):
         """The id of the campaign page ``instance`` belongs to (None when unset)."""
@@ -89,15 +82,15 @@ class CampaignRecordPermissionPolicy(ModelPermissionPolicy):
                 return None
         return getattr(target, f"{last}_id", None)
 
-    def is_in_scope(self, user, instance, roles=EDITOR_ROLES):
+    def is_in_scope(self, user, instance):
         """Whether ``instance`` belongs to a campaign of one of ``user``'s sites."""
-        paths = scope_root_paths(user, roles)
+        paths = scope_root_paths(user)
         if paths is None:
             return True
         page_id = self.campaign_page_id(instance)
         if page_id is None or not paths:
             return False
-        return CampaignPage.objects.filter(campaign_scope(user, "path", roles), pk=page_id).exists()
+        return CampaignPage.objects.filter(campaign_scope(user, "path"), pk=page_id).exists()
 
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action) and self.is_in_scope(user, instance)

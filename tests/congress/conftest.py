@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 from wagtail.embeds.finders import get_finders
-from wagtail.models import Locale
+from wagtail.models import Locale, Site
 
 from congress.constants import OutcomeKind
 from congress.models import CongressIndexPage, CongressPage, Outcome, Speaker
@@ -129,9 +129,11 @@ def add_outcome(congress, publish_it=True, **fields):
     return outcome
 
 
-def add_speaker(name="Arta Shembulli", **fields):
+def add_speaker(name="Arta Shembulli", site=None, **fields):
+    """A speaker of ``site`` (by default the default site, else the first one)."""
     values = {"role": "Koordinatore", "organisation": "Platforma", "bio": "Biografi e shkurtër"}
     values.update(fields)
+    site = site or Site.objects.order_by("-is_default_site", "pk").first()
     return Speaker.objects.create(
-        name=name, locale=Locale.objects.get(language_code="sq"), **values
+        name=name, site=site, locale=Locale.objects.get(language_code="sq"), **values
     )

@@ -231,14 +231,23 @@ def test_event_staff_manage_outcomes_of_their_own_site_only(client, staff, two_s
     assert client.get(own).status_code == 200
 
 
-def test_event_staff_manage_speakers(client, staff):
+def test_event_staff_manage_speakers(client, staff, two_sites):
     url = reverse("wagtailsnippets_congress_speaker:add")
     assert client.get(url).status_code == 200
+    site = two_sites["site_a"]
     response = client.post(
-        url, {"name": "Folëse e re", "role": "", "organisation": "", "photo": "", "bio": ""}
+        url,
+        {
+            "site": site.pk,
+            "name": "Folëse e re",
+            "role": "",
+            "organisation": "",
+            "photo": "",
+            "bio": "",
+        },
     )
     assert response.status_code == 302
-    assert Speaker.objects.filter(name="Folëse e re").exists()
+    assert Speaker.objects.get(name="Folëse e re").site == site
 
 
 def test_event_staff_get_rights_on_an_index_made_later(client, make_org, sq_locale):
