@@ -1,46 +1,294 @@
-"""Per-object checks that Wagtail's add-ons leave to the project.
+"""Per-object checks that Wagtail and its add-ons leave to the project.
 
-wagtail-localize lets anyone with the model permission
-``wagtail_localize.submit_translation`` submit or sync translations of *any* page or
-snippet, whatever the site: with a translator group per organisation, a translator
-of one organisation could create and overwrite translated pages in another's tree.
-``TranslationScopeMiddleware`` adds the missing check before those views run: the
-user must be able to edit the source object itself (a page they have "change" on,
-or a snippet their permission policy lets them change).
+wagtail-localize checks only model permissions (``submit_translation``, or the
+snippet model's "change"), whatever the organisation: with one group per site, an
+editor or translator of one organisation could submit, sync, rewrite, download,
+upload, machine-translate or stop the translations of another's pages and snippets.
+``AdminScopeMiddleware`` adds the missing check before any of its views runs: every
+view of the ``wagtail_localize`` namespace is listed in ``LOCALIZE_RULES`` with the
+object its URL names;
+the user must be able to change that object (a page they may edit, a snippet its
+permission policy lets them change). A view of those namespaces that is not listed
+is refused (fail closed), so a new view in a wagtail-localize upgrade stays shut
+until someone decides how to check it.
+
+The same middleware keeps Wagtail's and wagtail-localize's site-wide reports, which
+list every organisation's items, to superusers (``SUPERUSER_VIEWS``); others get the
+translations report of their own sites (``home/security/reports.py``).
+
+``WAGTAIL_GUARDS`` add what a few of Wagtail's own views lack: the explorer and the
+page chooser open only pages of the user's own organisation (and the ancestors to
+reach them), the move confirmation asks for the move permission on GET too, image
+and document choosers are for users who may choose or upload media, and the
+external link form's POST without its field is a 400 instead of Wagtail's 500, and
+the tag autocomplete suggests only the tags of the user's own images and documents.
+Media listings' tag filters are narrowed to the user's items on the way out
+(``process_template_response``, ``home/security/tags.py``).
 """
 
-from django.apps import apps
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from wagtail.admin.views.chooser import page_models_from_string
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
-from wagtail_localize.models import TranslationSource
+from wagtail.snippets.views.snippets import get_snippet_model_from_url_params
+from wagtail.users.models import UserProfile
+from wagtail_localize.models import Translation, TranslationSource
 
-GUARDED = {"submit_page_translation", "submit_snippet_translation", "update_translations"}
+from .choosers import browsable_pages
+from .tags import autocomplete_for_user, scope_tag_filter
 
 
 def can_change(user, instance):
+    """Whether ``user`` may change ``instance`` (a page or a snippet)."""
     if isinstance(instance, Page):
         return instance.permissions_for_user(user).can_edit()
     policy = policy_registry.get_by_type(type(instance))
     return policy.user_has_permission_for_instance(user, "change", instance)
 
 
-def _source_instance(view_name, kwargs):
-    if view_name == "submit_page_translation":
-        return get_object_or_404(Page, pk=kwargs["page_id"]).specific
-    if view_name == "submit_snippet_translation":
-        try:
-            model = apps.get_model(kwargs["app_label"], kwargs["model_name"])
-        except LookupError as exc:
-            raise PermissionDenied from exc
-        return get_object_or_404(model, pk=unquote(kwargs["pk"]))
-    source = get_object_or_404(TranslationSource, pk=kwargs["translation_source_id"])
-    return source.get_source_instance()
+def _source_instance(source):
+    try:
+        return source.get_source_instance()
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
 
 
-class TranslationScopeMiddleware:
+# What a URL's keyword arguments point at: fn(kwargs) -> the object to check.
+
+
+def _page(kwargs):
+    return get_object_or_404(Page, pk=kwargs["page_id"]).specific
+
+
+def _snippet(kwargs):
+    model = get_snippet_model_from_url_params(kwargs["app_label"], kwargs["model_name"])
+    return get_object_or_404(model, pk=unquote(kwargs["pk"]))
+
+
+def _translation_source(kwargs):
+    return _source_instance(
+        get_object_or_404(TranslationSource, pk=kwargs["translation_source_id"])
+    )
+
+
+def _translation(kwargs):
+    """The source object of a translation (the segment ids of the string and
+    override views are checked against the translation by wagtail-localize)."""
+    translation = get_object_or_404(
+        Translation.objects.select_related("source"), pk=kwargs["translation_id"]
+    )
+    return _source_instance(translation.source)
+
+
+OPEN = "open"  # names no organisation's object
+SUPERUSER = "superuser"  # lists every organisation's objects
+WAGTAIL = "wagtail"  # objects shared by all organisations; Wagtail's own check applies
+
+LOCALIZE_RULES = {
+    "wagtail_localize:javascript_catalog": OPEN,
+    "wagtail_localize:submit_page_translation": _page,
+    "wagtail_localize:convert_to_alias": _page,
+    "wagtail_localize:submit_snippet_translation": _snippet,
+    "wagtail_localize:snippets_api_detail": _snippet,
+    "wagtail_localize:update_translations": _translation_source,
+    "wagtail_localize:edit_string_translation": _translation,
+    "wagtail_localize:edit_override": _translation,
+    "wagtail_localize:download_pofile": _translation,
+    "wagtail_localize:upload_pofile": _translation,
+    "wagtail_localize:machine_translate": _translation,
+    "wagtail_localize:preview_translation": _translation,
+    "wagtail_localize:stop_translation": _translation,
+    # Not used by wagtail-localize's own screens (its snippet chooser reads the
+    # detail view); it would list every organisation's snippets.
+    "wagtail_localize:snippets_api_listing": SUPERUSER,
+    # Every organisation's translations; others get home/security/reports.py's.
+    "wagtail_localize:translations_report": SUPERUSER,
+    "wagtail_localize:translations_report_results": SUPERUSER,
+}
+# Locales (wagtail_localize.locales) are shared by every organisation: Wagtail's
+# locale permissions decide, for all of its views.
+NAMESPACE_RULES = {"wagtaillocales": WAGTAIL}
+
+# Wagtail's reports that list every organisation's pages and snippets (site history:
+# their log entries; page types: the last page edited of each type).
+SUPERUSER_VIEWS = {
+    "wagtailadmin_reports:site_history",
+    "wagtailadmin_reports:site_history_results",
+    "wagtailadmin_reports:page_types_usage",
+    "wagtailadmin_reports:page_types_usage_results",
+}
+
+
+def rule_for(view_name):
+    """The rule for a view: OPEN, SUPERUSER, WAGTAIL, a resolver fn(kwargs), or
+    None when the view is not guarded here. A view of wagtail-localize's namespace
+    without a rule gets SUPERUSER (fail closed)."""
+    if view_name in SUPERUSER_VIEWS:
+        return SUPERUSER
+    namespace = view_name.split(":", 1)[0] if ":" in view_name else ""
+    if namespace in NAMESPACE_RULES:
+        return NAMESPACE_RULES[namespace]
+    if namespace == "wagtail_localize":
+        return LOCALIZE_RULES.get(view_name, SUPERUSER)
+    return None
+
+
+def is_allowed(user, view_name, kwargs):
+    rule = rule_for(view_name)
+    if rule is None or rule in (OPEN, WAGTAIL):
+        return True
+    if user.is_active and user.is_superuser:
+        return True
+    if rule == SUPERUSER:
+        return False
+    return can_change(user, rule(kwargs))
+
+
+# Wagtail's own views that show a page, or take input, without the check the rest of
+# the admin makes. Each guard: fn(request, kwargs) -> None (go on) or a response;
+# it may raise PermissionDenied.
+
+
+def _not_superuser(user):
+    return not (user.is_active and user.is_superuser)
+
+
+def _explorable_parent(request, kwargs):
+    """The explorer lets a user open any page below their "explorable root", the
+    common ancestor of the pages they hold permissions on. Each role holds them on
+    its site's root page in every language, sibling trees, so that root is the tree
+    root and every organisation's page could be opened (its title, draft title and
+    status shown; only the children listed are filtered). The parent itself must be
+    explorable (a page they hold a permission on, or an ancestor of one)."""
+    page_id = kwargs.get("parent_page_id")
+    if page_id is None or not _not_superuser(request.user):
+        return None
+    explorable = PagePermissionPolicy().explorable_instances(request.user)
+    if not explorable.filter(pk=page_id).exists():
+        return redirect("wagtailadmin_explore_root")
+    return None
+
+
+def _chooser_start(request):
+    url = reverse("wagtailadmin_choose_page")
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
+
+
+def _browsable_parent(request, kwargs):
+    """The page chooser shows the page it browses (title, status) whatever it is;
+    another organisation's page sends the user back to the chooser's start."""
+    browsable = browsable_pages(request.user)
+    if browsable is not None and not browsable.filter(pk=kwargs["parent_page_id"]).exists():
+        return _chooser_start(request)
+    return None
+
+
+def _chooser_root(request, kwargs):
+    """Without a page to browse and with a page type, Wagtail starts at the common
+    ancestor of every page of that type, possibly another organisation's page;
+    start at the common ancestor of the user's own pages of that type instead (the
+    tree root, whose children the chooser hook filters, when they have none)."""
+    browsable = browsable_pages(request.user)
+    if browsable is None or not request.GET.get("page_type"):
+        return None
+    try:
+        models = page_models_from_string(request.GET["page_type"])
+    except (ValueError, LookupError):
+        return None  # Wagtail answers 404
+    own = browsable.type(*models)
+    start = own.first_common_ancestor() if own.exists() else None
+    if start is None or not browsable.filter(pk=start.pk).exists():
+        start = Page.get_first_root_node()
+    url = reverse("wagtailadmin_choose_page_child", args=[start.pk])
+    return redirect(f"{url}?{request.GET.urlencode()}")
+
+
+def _chosen_pages(request, kwargs):
+    """The chooser's answer for several pages gives their titles: only the user's."""
+    browsable = browsable_pages(request.user)
+    if browsable is None:
+        return None
+    ids = set(request.GET.getlist("id"))
+    if not all(pk.isdigit() for pk in ids) or browsable.filter(pk__in=ids).count() < len(ids):
+        raise PermissionDenied
+    return None
+
+
+def _movable(request, kwargs):
+    """Wagtail's move confirmation shows the page and destination on GET and
+    checks the permission only when the move is made (POST)."""
+    page = get_object_or_404(Page, pk=kwargs["page_to_move_id"])
+    destination = get_object_or_404(Page, pk=kwargs["destination_id"])
+    if not page.permissions_for_user(request.user).can_move_to(destination):
+        raise PermissionDenied
+    return None
+
+
+def _media_chooser(request, kwargs):
+    """Image and document choosers list what the user may choose; a user who may
+    neither choose from nor upload to any collection (a membership officer) has
+    nothing to open there."""
+    model = MEDIA_CHOOSERS[request.resolver_match.namespace]()
+    policy = policy_registry.get_by_type(model)
+    if _not_superuser(request.user) and not policy.user_has_any_permission(
+        request.user, ["choose", "add"]
+    ):
+        raise PermissionDenied
+    return None
+
+
+def _external_link_form(request, kwargs):
+    """Wagtail's external link form fails (500) on a POST without its URL field
+    (``URLOrAbsolutePathField.to_python(None)``); browsers always send it."""
+    if request.method == "POST" and "external-link-chooser-url" not in request.POST:
+        language = UserProfile.get_for_user(request.user).get_preferred_language()
+        with translation.override(language):
+            message = _("The link form arrived incomplete. Close this window and try again.")
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    return None
+
+
+def _tag_autocomplete(request, kwargs):
+    """Wagtail suggests every organisation's tag names; others get their own."""
+    if _not_superuser(request.user):
+        return autocomplete_for_user(request)
+    return None
+
+
+WAGTAIL_GUARDS = {
+    "wagtailadmin_explore": _explorable_parent,
+    "wagtailadmin_explore_results": _explorable_parent,
+    "wagtailadmin_choose_page": _chooser_root,
+    "wagtailadmin_choose_page_child": _browsable_parent,
+    "wagtailadmin_choose_page_chosen_multiple": _chosen_pages,
+    "wagtailadmin_pages:move_confirm": _movable,
+    "wagtailadmin_choose_page_external_link": _external_link_form,
+    "wagtailadmin_tag_autocomplete": _tag_autocomplete,
+    "wagtailadmin_tag_model_autocomplete": _tag_autocomplete,
+}
+MEDIA_CHOOSERS = {
+    "wagtailimages_chooser": get_image_model,
+    "wagtaildocs_chooser": get_document_model,
+}
+
+
+def guard_for(view_name):
+    if view_name.split(":", 1)[0] in MEDIA_CHOOSERS:
+        return _media_chooser
+    return WAGTAIL_GUARDS.get(view_name)
+
+
+class AdminScopeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -49,13 +297,14 @@ class TranslationScopeMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is None or match.namespace != "wagtail_localize":
-            return None
-        if match.url_name not in GUARDED:
-            return None
-        user = request.user
-        if not user.is_authenticated:
+        if match is None or not request.user.is_authenticated:
             return None  # Wagtail's own check sends the visitor to the login
-        if not can_change(user, _source_instance(match.url_name, view_kwargs)):
+        if not is_allowed(request.user, match.view_name, view_kwargs):
             raise PermissionDenied
-        return None
+        guard = guard_for(match.view_name)
+        return guard(request, view_kwargs) if guard is not None else None
+
+    def process_template_response(self, request, response):
+        if request.user.is_authenticated:
+            scope_tag_filter(request, response)
+        return response

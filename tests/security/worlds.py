@@ -1,0 +1,148 @@
+"""Two organisations with something of every kind the admin manages, for the
+cross-organisation tests (test_translation_scope.py, test_permission_matrix.py).
+
+Everything of organisation B that is not public carries ``MARKER`` in its title or
+name, so a listing that shows B's items to A's staff is caught by a text search.
+"""
+
+import datetime
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import Locale, Workflow
+from wagtail_localize.models import Translation, TranslationSource
+
+from congress.constants import OutcomeKind
+from congress.models import CongressIndexPage, CongressPage, Outcome, Speaker
+from home.models import SiteRole, StandardPage
+from home.roles import ensure_site_roles, site_collection
+from movement.models import Pledge, ProgressUpdate
+from tests.conftest import publish
+from tests.movement.conftest import make_campaign
+
+MARKER = "Sekretb"
+ROLES = (SiteRole.EDITOR, SiteRole.TRANSLATOR, SiteRole.EVENT_STAFF, SiteRole.MEMBERSHIP_OFFICER)
+
+
+def localize(instance):
+    """Translate ``instance`` into English with wagtail-localize (a synced
+    translation, as the admin's "Translate" does); returns the Translation."""
+    source, _ = TranslationSource.get_or_create_from_instance(instance)
+    translation = Translation.objects.create(
+        source=source, target_locale=Locale.objects.get(language_code="en")
+    )
+    translation.save_target(publish=True)
+    return translation
+
+
+def _congress(org, tag):
+    index = CongressIndexPage(title=f"Kongreset {tag}", slug=f"kongreset-{org.site.pk}")
+    org.home_sq.add_child(instance=index)
+    publish(index)
+    localize(index)
+    start = timezone.now() + datetime.timedelta(days=30)
+    congress = CongressPage(
+        title=f"Kongresi {tag}",
+        slug=f"kongresi-{org.site.pk}",
+        number=1,
+        start_at=start,
+        end_at=start + datetime.timedelta(hours=4),
+        venue_name="Salla",
+        livestreams=json.dumps([]),
+    )
+    index.add_child(instance=congress)
+    publish(congress)
+    localize(congress)
+    return congress
+
+
+def build_side(org, tag, make_user, prefix):
+    """Pages, snippets, media, people and translations of one organisation; ``tag``
+    goes into every title. Returns a dict of them, and users of each role."""
+    site = org.site
+    groups = ensure_site_roles(site)
+    draft = StandardPage(title=f"Skicë {tag}", slug=f"skice-{site.pk}", intro=tag, live=False)
+    org.home_sq.add_child(instance=draft)
+    revision = draft.save_revision()
+    page = StandardPage(title=f"Faqja {tag}", slug=f"faqja-{site.pk}", intro=tag)
+    org.home_sq.add_child(instance=page)
+    publish(page)
+    page_translation = localize(page)
+    congress = _congress(org, tag)
+    groups = ensure_site_roles(site)  # again: event staff get the new congress index
+    outcome = Outcome(
+        congress=congress,
+        kind=OutcomeKind.RESOLUTION,
+        title=f"Rezoluta {tag}",
+        text=f"Teksti {tag}",
+        locale=congress.locale,
+        live=False,
+    )
+    outcome.save()
+    outcome_revision = outcome.save_revision()
+    outcome_translation = localize(outcome)
+    speaker_fields = {"site": site} if "site" in {f.name for f in Speaker._meta.fields} else {}
+    speaker = Speaker.objects.create(
+        name=f"Folësi {tag}", locale=congress.locale, bio=tag, **speaker_fields
+    )
+    campaign, _ = make_campaign(org, demands=1, slug=f"fushata-{site.pk}")
+    pledge = Pledge.objects.create(campaign=campaign, name=f"Kandidati {tag}", party=tag)
+    update = ProgressUpdate.objects.create(
+        demand=campaign.demands.get(),
+        locale=campaign.locale,
+        date=datetime.date(2021, 1, 1),
+        status="stalled",
+        value=3,
+        note=tag,
+    )
+    collection = site_collection(site)
+    image = get_image_model().objects.create(
+        title=f"Foto {tag}", file=get_test_image_file(), collection=collection
+    )
+    image.tags.add(f"etiketa-{tag}")
+    document = get_document_model().objects.create(
+        title=f"Dokument {tag}",
+        file=ContentFile(b"%PDF-1.4 test", name=f"doc-{site.pk}.pdf"),
+        collection=collection,
+    )
+    document.tags.add(f"etiketa-{tag}")
+    users = {role: make_user(f"{prefix}_{role}", groups[role]) for role in ROLES}
+    workflow_state = Workflow.objects.first().start(draft, users[SiteRole.EDITOR])
+    return {
+        "org": org,
+        "site": site,
+        "groups": groups,
+        "users": users,
+        "draft": draft,
+        "revision": revision,
+        "page": page,
+        "page_translation": page_translation,
+        "congress": congress,
+        "outcome": outcome,
+        "outcome_revision": outcome_revision,
+        "outcome_translation": outcome_translation,
+        "speaker": speaker,
+        "campaign": campaign,
+        "pledge": pledge,
+        "update": update,
+        "collection": collection,
+        "image": image,
+        "document": document,
+        "workflow_state": workflow_state,
+    }
+
+
+def build_world(make_org, make_user):
+    a = make_org("org-a.example", default=True)
+    b = make_org("org-b.example", name="Organizata B", name_en="Organisation B")
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "x")
+    return {
+        "a": build_side(a, "Alfa", make_user, "a"),
+        "b": build_side(b, MARKER, make_user, "b"),
+        "root": root,
+    }
