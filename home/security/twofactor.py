@@ -1,4 +1,4 @@
-"""Two-factor authentication for the Wagtail admin (django-otp, TOTP + recovery codes).
+"""Two-factor authentication (django-otp, TOTP + recovery codes).
 
 ``ADMIN_2FA_REQUIRED_FOR`` lists who must use a second factor: ``"superuser"``,
 ``"staff"``, ``"all"`` (every admin user) or a ``SiteRole`` role
@@ -6,23 +6,45 @@
 Anyone else may enrol; once a user has a confirmed device, the second factor is
 asked of them at every login too.
 
-``AdminTwoFactorMiddleware`` (after django-otp's ``OTPMiddleware``) sends a signed-in
-but unverified user who needs a second factor from any admin URL to the verification
-step, or to enrolment when they have no device yet. Login, logout, password reset and
-the two-factor screens themselves stay reachable.
+``TwoFactorMiddleware`` (after django-otp's ``OTPMiddleware``) holds a signed-in but
+unverified user who needs a second factor: the two-factor screens, login, logout and
+password reset see them as they are; the rest of the admin and the site's login page
+send them to the verification step (or to enrolment when they have no device yet);
+everywhere else, documents and restricted pages included, the request is made
+anonymous, so a password alone carries no access.
+
+A user who must use a second factor and has none yet cannot enrol with the password
+alone: enrolment needs a link sent to the account's email address
+(``send_enrolment_link``), signed, for one device, valid for
+``ENROLMENT_LINK_SECONDS``; asking again replaces the previous link.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core import signing
+from django.core.mail import send_mail
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from wagtail.admin.utils import get_admin_base_url
+from wagtail.users.models import UserProfile
 
 from home.models import SiteRole
 
 from .headers import admin_prefix
 
 RECOVERY_CODE_COUNT = 10
+TOTP_DEVICE_NAME = "authenticator"
+ENROLMENT_LINK_SECONDS = 24 * 60 * 60
+#: A new link is sent at most this often (the previous one stops working).
+ENROLMENT_LINK_INTERVAL_SECONDS = 5 * 60
+_LINK_SALT = "home.security.twofactor.enrolment-link"
 
 
 def two_factor_required(user):
@@ -46,6 +68,67 @@ def is_verified(user):
     return bool(getattr(user, "is_verified", lambda: False)())
 
 
+def needs_second_factor(user):
+    """Signed in with the password, and a second factor is still due."""
+    return (
+        user.is_authenticated
+        and not is_verified(user)
+        and (user_has_device(user, confirmed=True) or two_factor_required(user))
+    )
+
+
+# -- enrolment links --------------------------------------------------------------------
+
+
+def enrolment_link_path(device):
+    token = signing.dumps({"user": device.user_id, "device": device.pk}, salt=_LINK_SALT)
+    return reverse("security_2fa_enrol_link", args=[token])
+
+
+def device_for_link(user, token):
+    """The unconfirmed device the link ``token`` of ``user`` sets up, or None (forged,
+    expired, used, replaced by a newer link, or someone else's)."""
+    try:
+        data = signing.loads(token, salt=_LINK_SALT, max_age=ENROLMENT_LINK_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("user") != user.pk:
+        return None
+    return TOTPDevice.objects.filter(user=user, pk=data.get("device"), confirmed=False).first()
+
+
+def new_enrolment_link(user):
+    """A new link that sets up an authenticator device for ``user`` (absolute URL).
+
+    Any earlier device not yet confirmed, and so any earlier link, is dropped."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return get_admin_base_url() + enrolment_link_path(device)
+
+
+def send_enrolment_link(user):
+    """Email ``user`` a new link (in their admin language); returns it. Raises
+    ``ValueError`` when the account has no email address."""
+    if not user.email:
+        raise ValueError("no email address")
+    link = new_enrolment_link(user)
+    language = UserProfile.get_for_user(user).get_preferred_language()
+    with translation.override(language):
+        context = {"user": user, "link": link, "hours": ENROLMENT_LINK_SECONDS // 3600}
+        subject = render_to_string("security/enrolment_link_subject.txt", context)
+        body = render_to_string("security/enrolment_link_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
+    return link
+
+
+def enrolment_link_recently_sent(user):
+    since = timezone.now() - timedelta(seconds=ENROLMENT_LINK_INTERVAL_SECONDS)
+    return TOTPDevice.objects.filter(user=user, confirmed=False, created_at__gte=since).exists()
+
+
+# -- the middleware -----------------------------------------------------------------------
+
+
 def _exempt_paths():
     return (
         reverse("wagtailadmin_login"),
@@ -58,28 +141,38 @@ def _exempt_paths():
     )
 
 
-class AdminTwoFactorMiddleware:
+async def _anonymous_user():
+    return AnonymousUser()
+
+
+class TwoFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self._check(request)
-        return response or self.get_response(request)
-
-    def _check(self, request):
-        path = request.path_info
-        if not path.startswith(admin_prefix()):
-            return None
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or is_verified(user):
-            return None
+        if user is not None and needs_second_factor(user):
+            response = self._hold(request, user)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    @staticmethod
+    def _hold(request, user):
+        path = request.path_info
         if path.startswith(_exempt_paths()):
             return None
-        if user_has_device(user, confirmed=True):
-            target = "security_2fa_verify"
-        elif two_factor_required(user):
-            target = "security_2fa_enrol"
+        if path.startswith(admin_prefix()):
+            next_url = request.get_full_path()
+        elif path == reverse("wagtailcore_login"):
+            # The site's login page, where a restricted page or document sends them.
+            next_url = request.GET.get("next", "")
         else:
+            # Everywhere else the password alone is worth nothing: an anonymous visitor.
+            request.user = AnonymousUser()
+            request.auser = _anonymous_user
             return None
-        query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+        has_device = user_has_device(user, confirmed=True)
+        target = "security_2fa_verify" if has_device else "security_2fa_enrol"
+        query = urlencode({"next": next_url}) if request.method == "GET" and next_url else ""
         return redirect(reverse(target) + (f"?{query}" if query else ""))

@@ -5,6 +5,10 @@
 - ``/admin/two-factor/enrol/``: QR code and secret of a new TOTP device; the device
   counts only once a code from the app is confirmed; ten recovery codes are shown
   once, right after.
+- ``/admin/two-factor/enrol/<token>/``: the same, through the link emailed to a user
+  who must use a second factor and has none yet (``twofactor.send_enrolment_link``);
+  without it, ``/admin/two-factor/enrol/`` only offers to send that link.
+- ``/admin/two-factor/send-link/<user id>/``: a superuser sends that link to a user.
 - ``/admin/two-factor/verify/``: the step after the password for a user with a device.
 """
 
@@ -16,7 +20,9 @@ import qrcode
 import qrcode.image.svg
 from axes.helpers import get_cool_off
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -30,11 +36,19 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import ConfirmDeviceForm, TokenForm
-from .twofactor import RECOVERY_CODE_COUNT, is_verified, two_factor_required
+from .twofactor import (
+    ENROLMENT_LINK_SECONDS,
+    RECOVERY_CODE_COUNT,
+    TOTP_DEVICE_NAME,
+    device_for_link,
+    enrolment_link_recently_sent,
+    is_verified,
+    send_enrolment_link,
+    two_factor_required,
+)
 
 logger = logging.getLogger("home.security")
 
-TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
 
 
@@ -103,11 +117,31 @@ def enrol(request):
     if user_has_device(user, confirmed=True) and not is_verified(user):
         # A password alone must never be enough to replace the second factor.
         return redirect(reverse("security_2fa_verify") + "?next=" + reverse("security_2fa_enrol"))
+    if two_factor_required(user) and not is_verified(user):
+        # Nor to choose the first one: that takes the link sent to the user's email.
+        return _link_needed(request)
 
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return _enrol_device(request, device, reverse("security_2fa_enrol"))
 
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+def enrol_with_link(request, token):
+    user = request.user
+    if user_has_device(user, confirmed=True) and not is_verified(user):
+        return redirect(reverse("security_2fa_verify") + "?next=" + request.path)
+    device = device_for_link(user, token)
+    if device is None:
+        return _link_needed(request, invalid=True)
+    return _enrol_device(request, device, request.path)
+
+
+def _enrol_device(request, device, action):
+    """The QR code and key of ``device``, and the form that confirms it."""
+    user = request.user
     form = ConfirmDeviceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"]):
@@ -126,6 +160,7 @@ def enrol(request):
         "security/enrol.html",
         {
             "form": form,
+            "action": action,
             "qr_svg": _qr_svg(device.config_url),
             "secret": _grouped(secret_text),
             "required": two_factor_required(user),
@@ -135,6 +170,66 @@ def enrol(request):
             "breadcrumbs_items": _breadcrumbs(
                 {"url": reverse("security_2fa_index"), "label": _("Two-factor authentication")},
                 {"url": "", "label": _("Set up")},
+            ),
+        },
+    )
+
+
+def _link_needed(request, invalid=False):
+    """A user who must use a second factor and has none: they may ask for the link."""
+    user = request.user
+    sent = False
+    status = 400 if invalid else 200
+    if request.method == "POST" and "send" in request.POST:
+        invalid = False
+        if user.email and not enrolment_link_recently_sent(user):
+            send_enrolment_link(user)
+            logger.info("Two-factor enrolment link sent to user %s at their request", user.pk)
+        sent, status = bool(user.email), 200
+    response = render(
+        request,
+        "security/enrol_link_needed.html",
+        {
+            "has_email": bool(user.email),
+            "sent": sent,
+            "invalid": invalid,
+            "hours": ENROLMENT_LINK_SECONDS // 3600,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+def send_link(request, user_id):
+    """A superuser sends a user the link that sets up their second factor."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    target = get_object_or_404(get_user_model(), pk=user_id)
+    if request.method == "POST":
+        if not target.email:
+            messages.error(request, _("This user has no email address."))
+        else:
+            send_enrolment_link(target)
+            logger.info(
+                "Two-factor enrolment link sent to user %s by user %s", target.pk, request.user.pk
+            )
+            messages.success(
+                request, _("A set-up link was sent to %(email)s.") % {"email": target.email}
+            )
+        return redirect("wagtailusers_users:index")
+    return render(
+        request,
+        "security/send_link.html",
+        {
+            "target": target,
+            "hours": ENROLMENT_LINK_SECONDS // 3600,
+            "page_title": _("Send a two-factor set-up link"),
+            "header_icon": "key",
+            "breadcrumbs_items": _breadcrumbs(
+                {"url": reverse("wagtailusers_users:index"), "label": _("Users")},
+                {"url": "", "label": _("Send a two-factor set-up link")},
             ),
         },
     )

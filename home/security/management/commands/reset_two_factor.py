@@ -2,9 +2,10 @@
 
     manage.py reset_two_factor USERNAME
 
-The user then sets it up again at their next sign-in (if their role requires it) or
-from their account page. Use ``manage.py axes_reset_username USERNAME`` to lift a
-login lockout.
+The user then sets it up again: from their account page if it is optional for them,
+or, if their role requires it, through the link that ``manage.py send_two_factor_link
+USERNAME`` (or their set-up screen, on request) sends to their email address.
+Use ``manage.py axes_reset_username USERNAME`` to lift a login lockout.
 """
 
 from django.contrib.auth import get_user_model
