@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
+# `make run` answers on this machine only; `make run HOST=0.0.0.0` on every address.
+HOST ?= 127.0.0.1
 # manage.py defaults to config.settings.dev and pytest to config.settings.test.
 
 .DEFAULT_GOAL := help
@@ -37,12 +39,13 @@ setup: install messages ## Install, migrate, collect static files and load the d
 	$(PY) manage.py load_demo
 
 .PHONY: run
-run: setup ## Set up and serve the demo sites with gunicorn on port 8000
+run: setup ## Set up and serve the demo sites with gunicorn on 127.0.0.1:8000 (HOST=, PORT=)
 	@echo ""
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
 	@echo "  http://voltkosova.localhost:$(PORT)/  http://kosovowewant.localhost:$(PORT)/  http://myvotecounts.localhost:$(PORT)/"
 	@echo "  Admin login: see the 'Admin:' line above (password also in var/demo-admin-password)"
-	DJANGO_DEBUG=0 GUNICORN_BIND=0.0.0.0:$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
+	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
+		WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$(PORT)} \
 		$(BIN)/gunicorn -c site/gunicorn.conf.py config.wsgi
 
 .PHONY: test

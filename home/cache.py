@@ -13,9 +13,9 @@ a CSRF token sets the CSRF cookie: Django's own cache middleware has the same ru
 or that says ``private``, ``no-cache`` or ``no-store``. So nothing of one visitor
 reaches another.
 
-The key is the scheme, host, path and encoding; query parameters that only track
-where a visitor came from (``utm_*``, ``fbclid``...) are dropped from it, any other
-query string goes to the view.
+The key is the scheme, host (in one spelling: ``_host``), path and encoding; query
+parameters that only track where a visitor came from (``utm_*``, ``fbclid``...) are
+dropped from it, any other query string goes to the view.
 
 Invalidation is by generation, one per site: an entry records the site and the
 generation it was rendered in, and is a miss once that site's generation has moved
@@ -167,9 +167,34 @@ def invalidate_sites(site_ids=None):
 # -- the middleware -----------------------------------------------------------------------
 
 
-def _cache_key(request):
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _host(request):
+    """(the host as the key knows it, whether a copy may be stored under it).
+
+    ``get_host()`` raises ``DisallowedHost`` for a host not in ALLOWED_HOSTS, so such
+    a host never reaches the cache. The key's host is in lower case, without a
+    trailing dot or the scheme's default port: ``Example.org.:443`` finds the copy of
+    ``example.org``. A copy is stored only for a host sent in that form, with no port
+    or the one the server was reached on (links in a page are built from the host as
+    sent), so variants and made-up ports add no entries and never put their spelling
+    into the copy that others get."""
+    sent = request.get_host()
+    name, colon, port = sent.rpartition(":")
+    if not colon or sent.endswith("]"):  # no port (or an IPv6 address without one)
+        name, port = sent, ""
+    name = name.lower().rstrip(".")
+    if port == DEFAULT_PORTS.get(request.scheme):
+        port = ""
+    host = f"{name}:{port}" if port else name
+    return host, sent == host and port in ("", request.get_port())
+
+
+def _cache_key(request, host=None):
+    host = host or _host(request)[0]
     gzip = bool(ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
-    url = f"{request.scheme}://{request.get_host()}{request.path}:{int(gzip)}"
+    url = f"{request.scheme}://{host}{request.path}:{int(gzip)}"
     return "pagecache:page:" + hashlib.sha256(url.encode()).hexdigest()
 
 
@@ -185,9 +210,10 @@ class PageCacheMiddleware:
         if not self._request_is_cacheable(request):
             return self._uncached(request)
         try:
-            key = _cache_key(request)
+            host, storable = _host(request)
         except DisallowedHost:
             return self.get_response(request)  # answered 400 further on
+        key = _cache_key(request, host)
 
         try:
             entry = self._entry(key)
@@ -195,6 +221,8 @@ class PageCacheMiddleware:
                 return self._serve(request, entry)
         except Exception:
             logger.warning("Page cache unavailable; rendering %s", request.path, exc_info=True)
+            return self.get_response(request)
+        if not storable:
             return self.get_response(request)
         request.page_cache_key = key
 

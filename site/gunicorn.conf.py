@@ -3,12 +3,21 @@
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Loopback only: in production a buffering reverse proxy (nginx) stands in front and
+# passes on whole requests, so slow clients never hold one of the few sync workers.
+# A container that must be reached from outside sets GUNICORN_BIND=0.0.0.0:8000.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
+# Request line (method, URL, query) and headers: enough for every page and search
+# URL, the site's cookies and what proxies add; beyond them gunicorn answers 400
+# before Django runs. Request bodies are limited by REQUEST_BODY_MAX_SIZE (413).
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
 # Load the application once, before forking: workers start in milliseconds, so a
 # recycled worker leaves no gap, and they share the imported code's memory.
 preload_app = True

@@ -1,6 +1,13 @@
 """Project-level middleware."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.template import loader
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.views import defaults
 
 NO_LANGUAGE_PREFIX = ("/admin/", "/documents/", "/static/", "/media/")
 
@@ -15,3 +22,50 @@ class LanguagePrefixMiddleware(LocaleMiddleware):
         if request.path_info.startswith(NO_LANGUAGE_PREFIX):
             return response
         return super().process_response(request, response)
+
+
+def request_too_large(request):
+    """The translated 413 page (in the language of the URL, else the visitor's), made
+    without the database or the session."""
+    language = translation.get_language_from_request(request, check_path=True)
+    with translation.override(language):
+        html = loader.render_to_string(
+            "security/request_too_large.html",
+            {
+                "LANGUAGE_CODE": language,
+                "images_mb": settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE // 2**20,
+                "documents_mb": settings.WAGTAILDOCS_MAX_UPLOAD_SIZE // 2**20,
+            },
+        )
+    response = HttpResponse(html, status=413)
+    add_never_cache_headers(response)
+    return response
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a request that announces a body larger than REQUEST_BODY_MAX_SIZE
+    (the largest upload allowed plus the other fields), before any of it is read.
+
+    That covers file parts too (DATA_UPLOAD_MAX_MEMORY_SIZE counts only the other
+    fields). A body without a Content-Length (chunked) needs no counting here: Django
+    reads no more of a body than its Content-Length, so it reads nothing of it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads nothing of a body whose length it cannot read
+        if length > settings.REQUEST_BODY_MAX_SIZE:
+            return request_too_large(request)
+        return self.get_response(request)
+
+
+def bad_request(request, exception):
+    """handler400: fields over DATA_UPLOAD_MAX_MEMORY_SIZE (or too many of them) get
+    the same 413 page; anything else Django's own 400 answer."""
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return request_too_large(request)
+    return defaults.bad_request(request, exception)

@@ -38,6 +38,9 @@ urlpatterns += i18n_patterns(
     prefix_default_language=True,
 )
 
+# Fields over DATA_UPLOAD_MAX_MEMORY_SIZE get the translated 413 page, as bodies over
+# REQUEST_BODY_MAX_SIZE do (config.middleware).
+handler400 = "config.middleware.bad_request"
 handler404 = "home.views.page_not_found"
 # A fault of the database or the disk outside a view still gets its 503/507 page.
 handler500 = "home.security.faults.server_error"

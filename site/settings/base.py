@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # the site/ folder
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request body larger than any upload allowed gets 413 before it is read.
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy on every response (home/security/headers.py).
     "home.security.headers.SecurityHeadersMiddleware",
@@ -105,12 +108,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Two-factor authentication: who is verified, and who must be on /admin/.
+    # Two-factor authentication: who is verified; until then a user who needs a
+    # second factor reaches only its screens and is anonymous everywhere else.
     "django_otp.middleware.OTPMiddleware",
-    "home.security.twofactor.AdminTwoFactorMiddleware",
+    "home.security.twofactor.TwoFactorMiddleware",
     # Translations only of pages and snippets the user may edit (wagtail-localize
-    # checks the model permission alone); see home/security/scope.py.
-    "home.security.scope.TranslationScopeMiddleware",
+    # checks the model permission alone), site-wide reports only for superusers;
+    # see home/security/scope.py.
+    "home.security.scope.AdminScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -299,10 +304,23 @@ X_FRAME_OPTIONS = "DENY"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# After signing in on Wagtail's login page for restricted pages (/sq/_util/login/)
+# without a "next" page: the home page, in the language of the login page.
+LOGIN_REDIRECT_URL = reverse_lazy("wagtail_serve", args=[""])
 
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Civic site")
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
+# The site's address in links sent by email (password resets, notifications): a
+# request's own host is not used, so production must say it (dev.py and test.py do).
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "").strip().rstrip("/")
+if not WAGTAILADMIN_BASE_URL and DEBUG:
+    WAGTAILADMIN_BASE_URL = "http://localhost:8000"
+if not WAGTAILADMIN_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "The WAGTAILADMIN_BASE_URL environment variable is required when DEBUG is off: "
+        "set it to the site's address starting with https://, for example "
+        "https://voltkosova.org (password-reset and notification emails link to it)"
+    )
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
@@ -329,8 +347,9 @@ SITE_DESCRIPTION = _("A site for civic movements and civil-society platforms in 
 
 # Membership
 # Public sign-up forms: at most MEMBERSHIP_RATE_LIMIT[0] submissions per client
-# address in MEMBERSHIP_RATE_LIMIT[1] seconds (counted in the shared cache). Behind
-# N reverse proxies set MEMBERSHIP_TRUSTED_PROXIES=N to read X-Forwarded-For.
+# address in MEMBERSHIP_RATE_LIMIT[1] seconds (counted in Redis, else in the
+# database: home/security/ratelimit.py). Behind N reverse proxies set
+# MEMBERSHIP_TRUSTED_PROXIES=N to read X-Forwarded-For.
 MEMBERSHIP_RATE_LIMIT = (
     int(os.environ.get("MEMBERSHIP_RATE_LIMIT_COUNT", "10")),
     int(os.environ.get("MEMBERSHIP_RATE_LIMIT_SECONDS", "600")),
@@ -342,7 +361,11 @@ MEMBERSHIP_MIN_FORM_SECONDS = int(os.environ.get("MEMBERSHIP_MIN_FORM_SECONDS", 
 MEMBERSHIP_FORM_MAX_AGE = 60 * 60 * 24
 # Confirmation links: each site sets its own validity; this is the upper bound.
 MEMBERSHIP_LINK_MAX_AGE = 60 * 60 * 24 * 60
-MEMBERSHIP_EMAIL_MAX_ATTEMPTS = int(os.environ.get("MEMBERSHIP_EMAIL_MAX_ATTEMPTS", "8"))
+# Confirmation emails: a failed one is retried after 2, 4, 8… minutes, at most
+# MEMBERSHIP_EMAIL_RETRY_CAP seconds apart, for as long as its link would be valid;
+# at most MEMBERSHIP_EMAILS_PER_ADDRESS[0] go to one address per [1] seconds.
+MEMBERSHIP_EMAIL_RETRY_CAP = int(os.environ.get("MEMBERSHIP_EMAIL_RETRY_CAP", "3600"))
+MEMBERSHIP_EMAILS_PER_ADDRESS = (3, 3600)
 
 # Security
 # Everything below is explained in docs/security.md. Headers: HSTS, nosniff,
@@ -423,9 +446,13 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", str(MEMBERSHIP_TRUSTED_PROXIES)))
 
-# Login brute force (django-axes): after AXES_FAILURE_LIMIT failures for the same
-# user name from the same address, that pair is locked out for AXES_COOLOFF_TIME.
-# Unlock: manage.py axes_reset_username NAME (or axes_reset for everything).
+# Login brute force (django-axes): AXES_FAILURE_LIMIT failures within
+# AXES_COOLOFF_TIME for the same user name and address, for the same address (any
+# user names) or for the same user name (any address) lock that pair, address or
+# account for AXES_COOLOFF_TIME; the per-account count does not apply where the user
+# signed in before (home/security/lockout.py). Failures during a lockout do not
+# prolong it. Unlock: manage.py axes_reset_username NAME (or axes_reset_ip ADDRESS,
+# axes_reset for everything).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -433,7 +460,8 @@ AUTHENTICATION_BACKENDS = [
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "home.security.lockout.lockout_parameters"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "home.security.views.lockout"
 AXES_CLIENT_IP_CALLABLE = "home.security.net.client_ip"
@@ -455,5 +483,14 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
 WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
+# The whole request body, files included (DATA_UPLOAD_MAX_MEMORY_SIZE counts only the
+# fields that are not files): the largest upload allowed plus room for the other
+# fields. A larger Content-Length gets 413 before any of the body is read
+# (config.middleware.RequestBodyLimitMiddleware); Django reads no more than the
+# Content-Length, so a chunked body without one is read as empty.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MB
+REQUEST_BODY_MAX_SIZE = (
+    max(WAGTAILDOCS_MAX_UPLOAD_SIZE, WAGTAILIMAGES_MAX_UPLOAD_SIZE) + DATA_UPLOAD_MAX_MEMORY_SIZE
+)
 # Seconds a client is asked to wait (Retry-After) when the database is unavailable.
 SECURITY_RETRY_AFTER_SECONDS = 60

@@ -7,6 +7,7 @@ _TEST_ENV = {
     "SECURE_SSL_REDIRECT": "0",
     "SESSION_COOKIE_SECURE": "0",
     "CSRF_COOKIE_SECURE": "0",
+    "WAGTAILADMIN_BASE_URL": "http://localhost:8000",
 }
 _saved = {name: os.environ.get(name) for name in _TEST_ENV}
 for _name, _value in _TEST_ENV.items():

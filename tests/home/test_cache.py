@@ -355,3 +355,55 @@ def test_a_change_made_while_a_page_renders_leaves_that_render_stale(
     assert get(client, org, "/en/about-us/")["X-Cache"] == "MISS"
     assert get(client, org, "/en/about-us/")["X-Cache"] == "MISS"  # rendered again
     assert get(client, org, "/en/about-us/")["X-Cache"] == "HIT"
+
+
+# -- one key per host, whatever its spelling ----------------------------------------------
+
+
+def test_spellings_of_a_host_share_its_copy(client, org, standard_page):
+    assert get(client, org, "/en/about-us/")["X-Cache"] == "MISS"
+    for host in ("ORG-A.Example", "org-a.example.", "org-a.example:80", "Org-A.Example.:80"):
+        response = client.get("/en/about-us/", HTTP_HOST=host)
+        assert response["X-Cache"] == "HIT", host
+    first = client.get("/en/about-us/", HTTP_HOST=org.hostname, secure=True)
+    assert first["X-Cache"] == "MISS"
+    second = client.get("/en/about-us/", HTTP_HOST="org-a.example:443", secure=True)
+    assert second["X-Cache"] == "HIT"
+
+
+def test_other_spellings_store_nothing(client, org, standard_page):
+    """A copy is kept only for the host as the key spells it, so variants add no
+    entries and never put their spelling into the copy others get."""
+    for _ in range(2):
+        response = client.get("/en/about-us/", HTTP_HOST="ORG-A.example.:80")
+        assert response.status_code == 200 and "X-Cache" not in response
+    assert get(client, org, "/en/about-us/")["X-Cache"] == "MISS"
+
+
+def test_made_up_ports_store_nothing_but_the_servers_port_does(client, org, standard_page):
+    for _ in range(2):
+        response = client.get("/en/about-us/", HTTP_HOST="org-a.example:8081")
+        assert response.status_code == 200 and "X-Cache" not in response
+    # gunicorn of `make run` on port 8000, reached as org-a.example:8000
+    served = {"HTTP_HOST": "org-a.example:8000", "SERVER_PORT": "8000"}
+    assert client.get("/en/about-us/", **served)["X-Cache"] == "MISS"
+    assert client.get("/en/about-us/", **served)["X-Cache"] == "HIT"
+
+
+def test_a_host_not_allowed_never_reaches_the_store(
+    client, org, standard_page, settings, monkeypatch
+):
+    settings.ALLOWED_HOSTS = [org.hostname]
+    calls = []
+
+    class Recorder:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(page_cache.caches["pages"], name)
+
+    monkeypatch.setattr(page_cache, "page_cache", Recorder)
+    for host in ("evil.example", "EVIL.example.", "evil.example:80"):
+        assert client.get("/en/about-us/", HTTP_HOST=host).status_code == 400
+    assert calls == []
+    assert get(client, org, "/en/about-us/")["X-Cache"] == "MISS"
+    assert calls

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,6 +22,7 @@ def run_python(code, **env):
             "REDIS_URL",
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "WAGTAILADMIN_BASE_URL",
         }
     }
     base.update(env)
@@ -39,6 +42,40 @@ def test_missing_secret_key_with_debug_off_fails_clearly():
     assert "The SECRET_KEY environment variable is required when DEBUG is off" in result.stderr
 
 
+@pytest.mark.parametrize("value", [None, "", "voltkosova.org"])
+def test_production_refuses_to_start_without_the_sites_address(tmp_path, value):
+    """Password-reset and notification emails link to WAGTAILADMIN_BASE_URL; without
+    it they would point at localhost."""
+    env = {"SECRET_KEY": "x" * 50, "VAR_DIR": str(tmp_path)}
+    if value is not None:
+        env["WAGTAILADMIN_BASE_URL"] = value
+    result = run_python("import config.settings.base", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: The WAGTAILADMIN_BASE_URL environment variable is required" in (
+        result.stderr
+    )
+
+
+def test_production_links_use_the_sites_address(tmp_path):
+    code = "from config.settings import base as s; print(s.WAGTAILADMIN_BASE_URL)"
+    result = run_python(
+        code,
+        SECRET_KEY="x" * 50,
+        VAR_DIR=str(tmp_path),
+        WAGTAILADMIN_BASE_URL="https://voltkosova.org/",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "https://voltkosova.org"
+
+
+def test_the_demo_of_make_run_needs_no_address(tmp_path):
+    """dev.py with DEBUG off (as `make run` serves it) links to the local server."""
+    code = "from config.settings import dev as s; print(s.DEBUG, s.WAGTAILADMIN_BASE_URL)"
+    result = run_python(code, DJANGO_DEBUG="0", VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False http://127.0.0.1:8000"
+
+
 def test_environment_configures_database_cache_and_email(tmp_path):
     code = (
         "from config.settings import base as s;"
@@ -49,6 +86,7 @@ def test_environment_configures_database_cache_and_email(tmp_path):
     result = run_python(
         code,
         SECRET_KEY="x" * 50,
+        WAGTAILADMIN_BASE_URL="https://a.example",
         DATABASE_URL="postgres://u@127.0.0.1:5432/db",
         REDIS_URL="redis://127.0.0.1:6379/9",
         EMAIL_HOST="smtp.example.org",
@@ -75,7 +113,9 @@ def test_defaults_need_no_services(tmp_path):
         "print(s.CACHES['default']['BACKEND']); print(s.CACHES['pages']['BACKEND']);"
         "print(s.EMAIL_BACKEND)"
     )
-    result = run_python(code, SECRET_KEY="x" * 50, VAR_DIR=str(tmp_path))
+    result = run_python(
+        code, SECRET_KEY="x" * 50, WAGTAILADMIN_BASE_URL="https://a.example", VAR_DIR=str(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "django.db.backends.sqlite3",
@@ -104,12 +144,14 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "SECRET_KEY": "a-production-secret-" + "k" * 50,
         "ALLOWED_HOSTS": "voltkosova.org",
+        "WAGTAILADMIN_BASE_URL": "https://voltkosova.org",
         "VAR_DIR": str(tmp_path),
     }
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "WAGTAILADMIN_BASE_URL"}
     }
     base.update(env)
     result = subprocess.run(

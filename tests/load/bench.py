@@ -266,6 +266,7 @@ class Bench:
                 "DJANGO_DEBUG": "0",
                 "SECRET_KEY": secrets.token_urlsafe(50),
                 "ALLOWED_HOSTS": f"{LOOPBACK},localhost,.localhost",
+                "WAGTAILADMIN_BASE_URL": f"http://{LOOPBACK}",
                 # plain HTTP on loopback: no redirect to HTTPS, cookies without Secure
                 "SECURE_SSL_REDIRECT": "0",
                 "SESSION_COOKIE_SECURE": "0",

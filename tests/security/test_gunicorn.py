@@ -4,6 +4,7 @@ rolled back, so no sign-up is ever half-saved."""
 
 import os
 import runpy
+import shutil
 import signal
 import socket
 import sqlite3
@@ -142,3 +143,76 @@ def test_configured_grace_period_covers_a_sign_up():
     config = runpy.run_path(str(ROOT / "site" / "gunicorn.conf.py"))
     assert config["graceful_timeout"] >= 10
     assert config["timeout"] >= config["graceful_timeout"]
+
+
+# -- what reaches a worker ----------------------------------------------------------------
+
+
+def test_gunicorn_listens_on_loopback_unless_told_otherwise(monkeypatch):
+    """Slow clients must meet a buffering proxy (nginx), not the few sync workers."""
+    monkeypatch.delenv("GUNICORN_BIND", raising=False)
+    config = runpy.run_path(str(ROOT / "site" / "gunicorn.conf.py"))
+    assert config["bind"] == "127.0.0.1:8000"
+    assert config["limit_request_line"] == 4094
+    assert config["limit_request_fields"] == 50
+    assert config["limit_request_field_size"] == 8190
+
+
+def make_run(*args):
+    """The commands `make run` would run (printed, not run)."""
+    unset = {"HOST", "PORT", "WAGTAILADMIN_BASE_URL", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    result = subprocess.run(
+        ["make", "-n", "run", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
+def test_make_run_serves_on_loopback_and_links_to_its_own_address():
+    command = make_run()
+    assert "GUNICORN_BIND=127.0.0.1:8000 " in command
+    assert "WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:8000}" in command
+    command = make_run("HOST=0.0.0.0", "PORT=8081")
+    assert "GUNICORN_BIND=0.0.0.0:8081 " in command
+    assert "WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:8081}" in command
+
+
+def send(port, data):
+    """Send raw bytes and read the answer until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_gunicorn_refuses_oversized_requests_at_once(tmp_path):
+    """A body announced larger than any upload gets 413 before a byte of it is sent;
+    a request line or headers beyond the limits get 414 or 431 from gunicorn. The
+    single worker is free again at once."""
+    process, base, _db, log = start(tmp_path, graceful_timeout=5)
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        started = time.monotonic()
+        answer = send(
+            port,
+            b"POST /ping/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data;"
+            b" boundary=x\r\nContent-Length: 100000000\r\n\r\n",
+        )
+        assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+        assert "Ajo që dërguat është shumë e madhe".encode() in answer
+        long_line = b"GET /ping/?q=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        assert send(port, long_line).startswith(b"HTTP/1.1 414 ")
+        headers = b"".join(b"X-Header-%d: x\r\n" % n for n in range(60))
+        many = b"GET /ping/ HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n"
+        answer = send(port, many)
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:300]
+        with urllib.request.urlopen(f"{base}/ping/", timeout=5) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 10
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stop(process, log)

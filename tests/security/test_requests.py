@@ -185,3 +185,95 @@ def test_sign_up_posts_without_csrf_token_store_nothing(settings, org):
     )
     assert response.status_code == 302
     assert membership.Supporter.objects.count() == 1
+
+
+# -- request bodies ---------------------------------------------------------------------
+
+
+class UnreadableBody:
+    """A request body that must not be read (a client still sending it)."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def test_a_body_larger_than_any_upload_gets_413_before_it_is_read(client, settings, superuser):
+    client.force_login(superuser)
+    too_large = settings.REQUEST_BODY_MAX_SIZE + 1
+    for path, language, text in [
+        ("/sq/rreth-nesh/", "sq", "Ajo që dërguat është shumë e madhe"),
+        ("/en/about-us/", "en", "What you sent is too large"),
+        ("/admin/documents/add/", "sq", "Ajo që dërguat është shumë e madhe"),
+    ]:
+        response = client.generic(
+            "POST",
+            path,
+            b"",
+            content_type="multipart/form-data; boundary=x",
+            CONTENT_LENGTH=str(too_large),
+            **{"wsgi.input": UnreadableBody()},
+        )
+        assert response.status_code == 413, path
+        html = response.content.decode()
+        assert text in html and f'lang="{language}"' in html
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_an_upload_larger_than_every_limit_gets_413_and_stores_nothing(client, superuser):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from wagtail.documents import get_document_model
+
+    client.force_login(superuser)
+    pdf = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * (23 * 2**20), "application/pdf")
+    response = client.post(
+        "/admin/documents/add/", {"title": "Big", "file": pdf}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 413
+    assert "Images may be up to 10 MB and documents up to 20 MB." in response.content.decode()
+    assert get_document_model().objects.count() == 0
+
+
+def test_fields_larger_than_allowed_get_the_413_page_in_the_visitors_language(client, superuser):
+    """Non-file fields over DATA_UPLOAD_MAX_MEMORY_SIZE (within the body limit)."""
+    data = {"username": "root", "password": "x" * (3 * 2**20)}
+    response = client.post("/admin/login/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413
+    assert "What you sent is too large" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    response = client.post("/admin/login/", data, HTTP_ACCEPT_LANGUAGE="sq")
+    assert response.status_code == 413
+    assert "Ajo që dërguat është shumë e madhe" in response.content.decode()
+
+
+def test_a_body_without_content_length_is_not_read(client, superuser, password):
+    """A chunked body (no Content-Length): Django reads none of it, so it cannot be
+    larger than the limit; the request is answered as one without a body."""
+    response = client.generic(
+        "POST",
+        "/admin/login/",
+        b"",
+        CONTENT_TYPE="application/x-www-form-urlencoded",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": UnreadableBody()},
+    )
+    assert response.status_code == 200  # the login form again, nothing signed in
+    assert "_auth_user_id" not in client.session
+
+
+# -- after signing in on Wagtail's login page for restricted pages ----------------------
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_login_without_next_goes_home_in_the_pages_language(
+    client, org, superuser, password, language
+):
+    response = client.post(
+        f"/{language}/_util/login/",
+        {"username": "root", "password": password},
+        HTTP_HOST="org-a.example",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/{language}/"
+    assert client.get(response["Location"], HTTP_HOST="org-a.example").status_code == 200
