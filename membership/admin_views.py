@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
@@ -33,11 +33,18 @@ from home.roles import sites_for_user
 
 from . import exports, services
 from .constants import MUNICIPALITY_CHOICES, MUNICIPALITY_NAMES, OUTSIDE_KOSOVO
-from .forms import PaperImportForm, PaperSignatureForm, normalise_email
+from .emails import search_term
+from .forms import PaperImportForm, PaperSignatureForm
 from .records import AuditEntry, SignUp, Supporter
 from .statements import StatementPageMixin
 
 PER_PAGE = 50
+#: Pending sign-ups whose confirmation email the mail server refused (still
+#: retrying, or given up): staff can send it again.
+UNSENT = Q(
+    state=SignUp.State.PENDING,
+    email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.GAVE_UP],
+)
 
 
 # -- access ---------------------------------------------------------------------------
@@ -120,6 +127,14 @@ class PeopleFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    email = forms.ChoiceField(
+        label=gettext_lazy("Confirmation email"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any")),
+            ("unsent", gettext_lazy("Confirmation email not sent")),
+        ],
+    )
     page = forms.ChoiceField(label=gettext_lazy("Page"), required=False)
     site = forms.ChoiceField(label=gettext_lazy("Organisation"), required=False)
 
@@ -150,6 +165,8 @@ class PeopleFilterForm(forms.Form):
             q &= Q(state=data["state"])
         if data.get("page"):
             q &= Q(page_id=int(data["page"]))
+        if data.get("email") == "unsent":
+            q &= UNSENT
         tz = timezone.get_current_timezone()
         if data.get("date_from"):
             q &= Q(created_at__gte=datetime.combine(data["date_from"], time.min, tzinfo=tz))
@@ -170,7 +187,7 @@ class PeopleFilterForm(forms.Form):
             q &= (
                 Q(given_name__icontains=term)
                 | Q(family_name__icontains=term)
-                | Q(email__icontains=normalise_email(term))
+                | Q(email__icontains=search_term(term))
                 | Q(phone__icontains=term)
             )
         return q
@@ -203,10 +220,17 @@ def people_index(request):
     page_obj = paginator.get_page(request.GET.get("p"))
     query = request.GET.copy()
     query.pop("p", None)
+    shown_sites = list(_chosen_sites(request, sites))
+    unsent = Supporter.objects.filter(
+        Exists(SignUp.objects.filter(UNSENT, supporter=OuterRef("pk"))), site__in=shown_sites
+    )
     return TemplateResponse(
         request,
         "membership/admin/people_index.html",
         {
+            "unsent_count": unsent.count(),
+            "shown_site": shown_sites[0] if len(shown_sites) == 1 else None,
+            "can_change": request.user.has_perm("membership.change_supporter"),
             "form": form,
             "page_obj": page_obj,
             "people": page_obj.object_list,
@@ -238,8 +262,11 @@ def people_export(request, fmt):
         )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
+        # ?dialect=semicolon: the separator of spreadsheets in Albanian and most
+        # European locales, which then open the file directly.
         response = HttpResponse(
-            exports.to_csv(signups, include_special), content_type="text/csv; charset=utf-8"
+            exports.to_csv(signups, include_special, request.GET.get("dialect")),
+            content_type="text/csv; charset=utf-8",
         )
     else:
         response = HttpResponse(
@@ -268,6 +295,8 @@ def person_detail(request, pk):
             "can_export": request.user.has_perm("membership.export_supporter"),
             "can_erase": request.user.has_perm("membership.erase_supporter"),
             "can_change": request.user.has_perm("membership.change_supporter"),
+            "can_resend": not person.is_erased
+            and any(s.state == SignUp.State.PENDING for s in signups),
             "audit": AuditEntry.objects.filter(site=person.site, supporter_ref=person.pk)[:20],
         },
     )
@@ -309,9 +338,40 @@ def signup_withdraw(request, pk, signup_pk):
     if signup.state != SignUp.State.WITHDRAWN:
         signup.state = SignUp.State.WITHDRAWN
         signup.withdrawn_at = timezone.now()
-        signup.save(update_fields=["state", "withdrawn_at"])
+        signup.proposed_details = {}
+        signup.save(update_fields=["state", "withdrawn_at", "proposed_details"])
         messages.success(request, _("The sign-up was withdrawn."))
     return redirect("membership_person", pk=person.pk)
+
+
+def _resent(request, count):
+    messages.success(
+        request,
+        ngettext(
+            "The confirmation email is being sent again to %(count)s person.",
+            "The confirmation email is being sent again to %(count)s people.",
+            count,
+        )
+        % {"count": count},
+    )
+
+
+@require_POST
+def person_resend(request, pk):
+    """Send a person's confirmation email again (covering all their pending sign-ups)."""
+    person = _person(request, pk, "membership.change_supporter")
+    _resent(request, services.resend_confirmations(SignUp.objects.filter(supporter=person)))
+    return redirect("membership_person", pk=person.pk)
+
+
+@require_POST
+def people_resend(request):
+    """Send again every confirmation email of the chosen organisations that the mail
+    server refused."""
+    sites = _chosen_sites(request, _require(request, "membership.change_supporter"))
+    signups = SignUp.objects.filter(UNSENT, supporter__site__in=sites)
+    _resent(request, services.resend_confirmations(signups))
+    return redirect(reverse("membership_people") + "?email=unsent")
 
 
 # -- paper signatures ------------------------------------------------------------------

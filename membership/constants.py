@@ -90,6 +90,8 @@ class EmailStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed, will retry")
+    HELD = "held", _("Held back: too many emails to this address, sent later")
+    GAVE_UP = "gave_up", _("Not sent: retried for as long as the link would be valid")
 
 
 # Query string parameters of the links in the emails and of the states after them.

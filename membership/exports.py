@@ -1,32 +1,26 @@
 """CSV and XLSX exports of sign-ups, safe to open in a spreadsheet.
 
-Any text cell starting with ``= + - @``, a tab or a carriage return would be read
-as a formula by spreadsheet programs; such cells get a leading apostrophe. Phone
-numbers (validated to digits, spaces and ``+()-./``) are written as text cells in
-XLSX, so "+383 44 123 456" stays exactly as typed.
+Every text cell goes through ``home.csvsafe.neutralise``: wherever a cell could
+begin under any separator (comma, semicolon, tab, ``|``, a line break) and a formula
+character follows, an apostrophe makes spreadsheets read it as text. The CSV comes
+with a comma or, for spreadsheets whose list separator is ``;`` (Albanian and most
+European locales), a semicolon (``dialect="semicolon"``), always with a UTF-8 BOM.
+Phone numbers (validated to digits, spaces and ``+()-./``) are written as text
+cells in XLSX, so "+383 44 123 456" stays exactly as typed.
 """
 
-import csv
 import io
 import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from home import csvsafe
+from home.csvsafe import neutralise
+
 from .records import MembershipSettings
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 SAFE_PHONE = re.compile(r"^\+?[0-9 ()./-]*$")
-
-
-def neutralise(value):
-    """The value as a string that no spreadsheet evaluates."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
 
 
 def columns(include_special):
@@ -99,11 +93,11 @@ def rows(signups, include_special):
         yield row
 
 
-def to_csv(signups, include_special):
+def to_csv(signups, include_special, dialect=None):
     cols = columns(include_special)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so that spreadsheet programs read UTF-8 (ë, ç, č)
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer, dialect)
     writer.writerow([neutralise(label) for _key, label in cols])
     for row in rows(signups, include_special):
         writer.writerow([neutralise(row[key]) for key, _label in cols])

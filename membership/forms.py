@@ -4,9 +4,12 @@ Every public form carries two spam traps: a honeypot field that people never see
 and a signed time token. A filled honeypot, a missing or forged token, or a valid
 form sent sooner than MEMBERSHIP_MIN_FORM_SECONDS after it was shown is treated as
 spam: it gets the normal thank-you answer and stores nothing. A form older than
-MEMBERSHIP_FORM_MAX_AGE is shown again with a request to send it once more.
+MEMBERSHIP_FORM_MAX_AGE, or whose token was sent before (each token is accepted
+once), is shown again with a message, a new token, and nothing stored.
 """
 
+import hashlib
+import logging
 import re
 import secrets
 import time
@@ -15,6 +18,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -27,7 +31,10 @@ from .constants import (
     OUTSIDE_KOSOVO,
     SignUpKind,
 )
+from .emails import EmailAddressField
 from .services import membership_settings_for_page
+
+logger = logging.getLogger(__name__)
 
 TIME_TOKEN_SALT = "membership.form-time"  # noqa: S105 - a salt name, not a secret
 HONEYPOT_FIELD = "website"
@@ -38,21 +45,51 @@ PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]+$")
 
 
 def form_time_token(now=None):
-    """A signed token holding the time the form was shown, and a random part: each
-    form shown gets its own token."""
+    """A signed token holding the time the form was shown and a random id: each
+    form shown gets its own token, and a token is accepted once."""
     shown_at = int(now if now is not None else time.time())
-    return signing.dumps([shown_at, secrets.token_hex(4)], salt=TIME_TOKEN_SALT)
+    return signing.dumps([shown_at, secrets.token_urlsafe(16)], salt=TIME_TOKEN_SALT)
 
 
 def read_form_time_token(token):
-    """The time in a token of ``form_time_token`` (or of the earlier kind, the time
-    alone); raises signing.BadSignature or ValueError for anything else."""
+    """The time in a token of ``form_time_token``; raises signing.BadSignature or
+    ValueError for anything else."""
+    return _read_time_token(token)[0]
+
+
+def _read_time_token(token):
     value = signing.loads(token, salt=TIME_TOKEN_SALT)
-    if isinstance(value, list) and len(value) == 2:
-        value = value[0]
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError("not a time token")
+    shown_at, token_id = value
+    if not isinstance(shown_at, int) or isinstance(shown_at, bool):
         raise ValueError("not a time")
-    return value
+    if not isinstance(token_id, str) or not token_id:
+        raise ValueError("no id")
+    return shown_at, token_id
+
+
+def first_use_of_time_token(token_id, sender):
+    """Record that a token was sent by ``sender`` (the address the form gives); False
+    when it was sent before with another address. The same form sent again with the
+    same address (a double click, a resent page) is the same submission: it is let
+    through, and storing it twice changes nothing.
+
+    Kept in the ``default`` cache (Redis in production, else files every worker on
+    the machine shares) for as long as a token is accepted, with a digest of the
+    address, not the address. When the cache cannot be reached the token is
+    accepted, with a logged warning."""
+    key = f"membership:form-time:{token_id}"
+    digest = hashlib.sha256(sender.encode()).hexdigest()
+    try:
+        added = cache.add(key, digest, settings.MEMBERSHIP_FORM_MAX_AGE)
+        if added is None:  # django-redis swallowed a connection error (IGNORE_EXCEPTIONS)
+            logger.warning("Time token not checked for reuse: the cache did not answer")
+            return True
+        return added or cache.get(key) == digest
+    except Exception:
+        logger.warning("Time token not checked for reuse: the cache is unavailable", exc_info=True)
+        return True
 
 
 def clean_text(value, multiline=False):
@@ -63,10 +100,6 @@ def clean_text(value, multiline=False):
     if not multiline:
         value = " ".join(value.split())
     return value.strip()
-
-
-def normalise_email(value):
-    return (value or "").strip().lower()
 
 
 class TextField(forms.CharField):
@@ -112,14 +145,22 @@ class PublicForm(forms.Form):
     # -- spam -------------------------------------------------------------------
 
     def spam_reason(self):
-        """ "honeypot", "token" (missing, forged), "fast" (sent too soon) or None."""
+        """ "honeypot", "token" (missing, forged), "fast" (sent too soon) or None.
+
+        A form left open too long (``stale``) or whose token was sent before
+        with another address (a copied token) is no spam: it is shown again with a
+        message and a new token, and nothing is stored (``clean``)."""
+        return self._spam_reason
+
+    @cached_property
+    def _spam_reason(self):
         if not self.is_bound:
             return None
         if self.data.get(self.add_prefix(HONEYPOT_FIELD), ""):
             return "honeypot"
         token = self.data.get(self.add_prefix("form_time"), "")
         try:
-            shown_at = read_form_time_token(token)
+            shown_at, token_id = _read_time_token(token)
         except (signing.BadSignature, TypeError, ValueError):
             return "token"
         elapsed = time.time() - shown_at
@@ -129,15 +170,21 @@ class PublicForm(forms.Form):
             return None
         if elapsed < settings.MEMBERSHIP_MIN_FORM_SECONDS:
             return "fast"
+        self.shown_at = shown_at
+        self.token_id = token_id
         return None
 
     def is_spam(self):
         return self.spam_reason() is not None
 
     stale = False
+    shown_at = None
+    token_id = None
 
     def fresh_time_token(self):
-        return form_time_token()
+        """The token of the form as shown (again): a new id, and the time the visitor
+        first saw the form, so correcting a mistake is never "too fast"."""
+        return form_time_token(now=self.shown_at)
 
     def render(self, template_name=None, context=None, renderer=None):
         """The form in its template (``{{ form }}``), rendered with the site's template
@@ -157,9 +204,6 @@ class PublicForm(forms.Form):
 
     # -- shared cleaning ----------------------------------------------------------
 
-    def clean_email(self):
-        return normalise_email(self.cleaned_data.get("email"))
-
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "")
         if not phone:
@@ -174,10 +218,20 @@ class PublicForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self.spam_reason()
         if self.stale:
             raise forms.ValidationError(
                 _("This form was open for a long time. Please check it and send it again."),
                 code="stale",
+            )
+        sender = cleaned.get("email") or ""
+        if self.token_id and not first_use_of_time_token(self.token_id, sender):
+            raise forms.ValidationError(
+                _(
+                    "This form was sent already. To send it again, check it and press "
+                    "the button once more."
+                ),
+                code="replayed",
             )
         if cleaned.get("municipality") == OUTSIDE_KOSOVO and not cleaned.get("country"):
             self.add_error("country", _("Tell us the country you live in."))
@@ -224,7 +278,7 @@ def _name_field(label, autocomplete):
 
 
 def _email_field():
-    return forms.EmailField(
+    return EmailAddressField(
         label=_("Email"),
         max_length=254,
         help_text=_("We send you a link to confirm it."),
@@ -505,7 +559,7 @@ class PaperSignatureForm(forms.Form):
         label=_("Municipality"), choices=[("", "—")] + MUNICIPALITY_CHOICES
     )
     country = TextField(label=_("Country (if outside Kosovo)"), required=False, max_length=100)
-    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    email = EmailAddressField(label=_("Email"), required=False, max_length=254)
     phone = TextField(label=_("Phone"), required=False, max_length=40)
 
     def __init__(self, *args, pages, **kwargs):
@@ -515,9 +569,6 @@ class PaperSignatureForm(forms.Form):
 
     def clean_page(self):
         return self.pages[self.cleaned_data["page"]]
-
-    def clean_email(self):
-        return normalise_email(self.cleaned_data.get("email"))
 
     def clean(self):
         cleaned = super().clean()

@@ -5,7 +5,7 @@
   with its state, source page and language.
 - ``ConsentRecord``: the exact consent text a person agreed to, its language, the
   page revision and the time.
-- ``AuditEntry``: who exported or erased whose data.
+- ``AuditEntry``: who exported or erased whose data, and which people were merged.
 - ``MembershipSettings``: per-site rules (minimum age, retention, volunteer areas).
 """
 
@@ -27,6 +27,8 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Locale, Orderable
+
+from home.security.choosers import ScopedAdminModelForm
 
 from .constants import (
     AVAILABILITY_CHOICES,
@@ -53,8 +55,9 @@ class Supporter(models.Model):
         # organisation for one address while its statistics were young.
         db_index=False,
     )
-    # Normalised (trimmed, lower case). Empty (NULL) for paper signatures without an
-    # address and for erased people; NULLs never collide in the unique constraint.
+    # The address's key (``membership.emails.normalise_email``: one key per mailbox),
+    # also where mail goes. Empty (NULL) for paper signatures without an address and
+    # for erased people; NULLs never collide in the unique constraint.
     email = models.CharField(_("email"), max_length=254, null=True, blank=True)
     given_name = models.CharField(_("given name"), max_length=100, blank=True)
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
@@ -152,6 +155,13 @@ class SignUp(models.Model):
         related_name="+",
     )
 
+    # What the submission said about the person (name, phone, place, year of birth,
+    # language) while the sign-up waits for its confirmation; applied to the person
+    # by ``services.confirm`` and emptied then (and on withdrawal and erasure).
+    proposed_details = models.JSONField(
+        _("details waiting for confirmation"), default=dict, blank=True
+    )
+
     email_status = models.CharField(
         _("confirmation email"),
         max_length=8,
@@ -161,6 +171,10 @@ class SignUp(models.Model):
     )
     email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    # A failed or held-back email is tried again from this time on (backing off), and
+    # given up after ``email_retry_until`` (the link's validity from the first failure).
+    email_retry_at = models.DateTimeField(_("email retried from"), null=True, blank=True)
+    email_retry_until = models.DateTimeField(_("email retried until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sign-up")
@@ -193,6 +207,44 @@ class SignUp(models.Model):
     def availability_names(self):
         labels = dict(AVAILABILITY_CHOICES)
         return [str(labels.get(key, key)) for key in self.availability or []]
+
+
+class LinkToken(models.Model):
+    """A link of a confirmation email: only the SHA-256 of its random token is kept.
+
+    A confirmation link confirms ``signup_ids`` (the person's pending sign-ups when
+    the email went out) once, until ``expires_at``; a withdrawal link lets the person
+    withdraw (what they signed up for on ``page``, or everything) until ``expires_at``,
+    or while a later withdrawal link of theirs is valid."""
+
+    class Purpose(models.TextChoices):
+        CONFIRM = "confirm", _("Confirm")
+        WITHDRAW = "withdraw", _("Withdraw")
+
+    digest = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    purpose = models.CharField(_("purpose"), max_length=8, choices=Purpose.choices)
+    supporter = models.ForeignKey(
+        Supporter, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signup_ids = models.JSONField(_("sign-ups"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("email link")
+        verbose_name_plural = _("email links")
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.expires_at:%Y-%m-%d}"
 
 
 class ConsentRecord(models.Model):
@@ -249,6 +301,7 @@ class AuditEntry(models.Model):
         PAPER = "paper", _("Entered paper signatures")
         IMPORT = "import", _("Imported paper signatures")
         PURGE = "purge", _("Removed expired data")
+        MERGE = "merge", _("Merged people with the same mailbox")
 
     site = models.ForeignKey(
         "wagtailcore.Site",
@@ -282,6 +335,9 @@ class AuditEntry(models.Model):
 @register_setting(icon="group")
 class MembershipSettings(ClusterableModel, BaseSiteSetting):
     """The membership rules of one organisation."""
+
+    # Choices of its forms are checked against the user's (home.security.choosers).
+    base_form_class = ScopedAdminModelForm
 
     minimum_age = models.PositiveSmallIntegerField(_("minimum age for members"), default=16)
     ask_year_of_birth = models.BooleanField(

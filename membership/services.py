@@ -3,13 +3,10 @@
 Views and page types call these functions; nothing here renders a form.
 """
 
-import hashlib
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
@@ -20,6 +17,7 @@ from django.utils.translation import get_language
 from wagtail.models import Page, Site
 
 from home.models import OrganisationSettings
+from home.security import ratelimit
 
 from .constants import (
     CONFIRM_PARAM,
@@ -28,9 +26,17 @@ from .constants import (
     WITHDRAW_PARAM,
     WITHDRAWN_PARAM,
 )
-from .records import AuditEntry, ConsentRecord, MembershipSettings, SignUp, Supporter
+from .emails import normalise_email
+from .records import (
+    AuditEntry,
+    ConsentRecord,
+    LinkToken,
+    MembershipSettings,
+    SignUp,
+    Supporter,
+)
 from .tasks import send_confirmation_email
-from .tokens import read_confirmation_token, read_withdraw_token, withdraw_token
+from .tokens import ExpiredLink, InvalidLink, delete_expired, mark_used, read_link
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +45,16 @@ ACTION_FIELD = "membership-action"
 TOKEN_FIELD = "membership-token"  # noqa: S105 - a field name, not a secret
 SCOPE_FIELD = "membership-scope"
 STORE_ATTEMPTS = 5
+# What a sign-up may say about its person (``Supporter`` fields).
+DETAIL_FIELDS = (
+    "given_name",
+    "family_name",
+    "phone",
+    "municipality",
+    "country",
+    "year_of_birth",
+    "language",
+)
 
 
 # -- sites and pages ------------------------------------------------------------------
@@ -123,26 +139,11 @@ def client_address(request):
 def hit_rate_limit(request):
     """Count this submission; True when the address went over the limit.
 
-    The count lives in the cache. When the cache cannot be reached (Redis down) the
-    limit is not applied and a warning is logged: a sign-up is never lost to it."""
+    Counted where every worker sees it (Redis, else the database; see
+    home/security/ratelimit.py). When that store cannot be reached the limit is not
+    applied and a warning is logged: a sign-up is never lost to it."""
     limit, window = settings.MEMBERSHIP_RATE_LIMIT
-    digest = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
-    key = f"membership:rate:{digest}"
-    try:
-        if cache.add(key, 1, window):
-            return 1 > limit
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, window)
-            count = 1
-    except Exception:
-        logger.warning("Rate limit not applied: the cache is unavailable", exc_info=True)
-        return False
-    if count is None:  # a cache that swallows its errors (django-redis) gave no answer
-        logger.warning("Rate limit not applied: the cache is unavailable")
-        return False
-    return count > limit
+    return not ratelimit.allow(f"membership:signup:{client_address(request)}", limit, window)
 
 
 def rate_limited_response(request, page=None):
@@ -212,7 +213,9 @@ def store_submission(*, site, page, language, email, person, signups, entered_by
     loses the race finds the winner's rows. Returns the ids of the sign-ups this
     submission concerns. The confirmation email is queued after commit (unless
     ``notify`` is false); paper signatures (``entered_by``) are confirmed at once.
+    ``email`` is taken as its key (``normalise_email``), whoever calls.
     """
+    email = normalise_email(email) or None
     for attempt in range(STORE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -237,25 +240,29 @@ def _store(site, page, language, email, person, signups, entered_by):
     runs it again, when the winner's rows are found.
     """
     now = timezone.now()
-    defaults = {key: value for key, value in person.items() if value not in (None, "")}
-    defaults["language"] = language
+    details = {
+        key: value
+        for key, value in person.items()
+        if key in DETAIL_FIELDS and value not in (None, "")
+    }
+    details["language"] = language
+    paper = entered_by is not None
     supporter = None
     if email:
         supporter = Supporter.objects.filter(site=site, email=email).order_by().first()
     created = supporter is None
     if created:
-        supporter = Supporter(site=site, email=email or None, **defaults)
+        # Nobody had this address: the person starts with what the form said (until
+        # a confirmation decides, see ``apply_details``).
+        supporter = Supporter(site=site, email=email or None, **details)
         supporter.save(force_insert=True)
-    else:
-        # Never overwrite what a person gave before (the form does not prove who is
-        # typing); only fill what was empty.
-        changed = [key for key, value in defaults.items() if value and not getattr(supporter, key)]
-        for key in changed:
-            setattr(supporter, key, defaults[key])
-        if changed:
-            supporter.save(update_fields=changed + ["updated_at"])
-
-    paper = entered_by is not None
+    elif paper:
+        # Staff typed it from a signed paper: it counts like a confirmation.
+        first = not SignUp.objects.filter(supporter=supporter, confirmed_at__isnull=False).exists()
+        apply_details(supporter, [details], first_confirmation=first)
+    # An online form does not prove who is typing: what it says about a known person
+    # waits with the sign-up (``proposed_details``) until that sign-up is confirmed.
+    proposal = {} if paper else details
     notify = not paper and bool(supporter.email)
     signature_page_id = None
     if any(spec["kind"] == SignUp.Kind.SIGNATURE for spec in signups):
@@ -277,7 +284,7 @@ def _store(site, page, language, email, person, signups, entered_by):
         }
 
     revision_id = _revision_for(page)
-    ordered, new, consented = [], [], []
+    ordered, new, consented, resent = [], [], [], []
     for spec in signups:
         kind = spec["kind"]
         page_id = signature_page_id if kind == SignUp.Kind.SIGNATURE else page.pk
@@ -294,6 +301,7 @@ def _store(site, page, language, email, person, signups, entered_by):
                 state=SignUp.State.CONFIRMED if paper else SignUp.State.PENDING,
                 confirmed_at=now if paper else None,
                 email_status=SignUp.EmailStatus.QUEUED if notify else SignUp.EmailStatus.NONE,
+                proposed_details=proposal,
                 **spec.get("fields", {}),
             )
             new.append(signup)
@@ -307,8 +315,13 @@ def _store(site, page, language, email, person, signups, entered_by):
             if kind != SignUp.Kind.SIGNATURE:
                 signup.page_id = page.pk
             signup.language = language
+            signup.proposed_details = proposal
             signup.save()
             consented.append((signup, spec))
+        elif signup.state == SignUp.State.PENDING and not paper:
+            # Sent again before it was confirmed: the link in the newest email
+            # confirms what this submission says.
+            resent.append(signup.pk)
         ordered.append(signup)
     if new:
         SignUp.objects.bulk_create(new)
@@ -333,9 +346,48 @@ def _store(site, page, language, email, person, signups, entered_by):
     ids = [signup.pk for signup in ordered]
     created_now = {id(signup) for signup in new}
     known = [signup.pk for signup in ordered if id(signup) not in created_now]
-    if notify and known:
-        SignUp.objects.filter(pk__in=known).update(email_status=SignUp.EmailStatus.QUEUED)
+    queued = {"email_status": SignUp.EmailStatus.QUEUED} if notify else {}
+    if resent:
+        SignUp.objects.filter(pk__in=resent).update(proposed_details=details, **queued)
+    others = [pk for pk in known if pk not in resent]
+    if notify and others:
+        SignUp.objects.filter(pk__in=others).update(**queued)
     return ids, notify
+
+
+def apply_details(supporter, proposals, first_confirmation):
+    """Apply what confirmed sign-ups said about the person (``proposals``, newest
+    first) and save what changed.
+
+    The rule: a person's details are those of their first confirmed sign-up, and
+    each later confirmation only fills what is still empty. So on the first
+    confirmation the newest proposal replaces everything (what the row held came
+    from forms nobody confirmed, perhaps typed by someone else); after that nothing
+    a person confirmed is overwritten by a form (staff correct it in the admin).
+    The municipality and the country go together.
+    """
+    proposals = [details for details in proposals if details]
+    changed = []
+
+    def put(name, value):
+        if getattr(supporter, name) != value:
+            setattr(supporter, name, value)
+            changed.append(name)
+
+    for index, details in enumerate(proposals):
+        if index == 0 and first_confirmation:
+            for name in DETAIL_FIELDS:
+                put(name, details.get(name, None if name == "year_of_birth" else ""))
+            continue
+        if not supporter.municipality and details.get("municipality"):
+            put("municipality", details["municipality"])
+            put("country", details.get("country", ""))
+        for name in DETAIL_FIELDS:
+            value = details.get(name)
+            if name not in ("municipality", "country") and value and not getattr(supporter, name):
+                put(name, value)
+    if changed:
+        supporter.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
 
 
 # -- confirmation email ----------------------------------------------------------------
@@ -350,6 +402,32 @@ def queue_confirmation(signup_ids, language):
         logger.exception("Could not queue the confirmation email for %s", signup_ids)
 
 
+def resend_confirmations(signups):
+    """Send the confirmation email again (staff): one per person, covering their
+    pending sign-ups, retried afresh. Returns how many people it goes to."""
+    rows = (
+        signups.filter(
+            state=SignUp.State.PENDING,
+            supporter__erased_at__isnull=True,
+            supporter__email__isnull=False,
+        )
+        .order_by("supporter_id", "-created_at", "-pk")
+        .values_list("pk", "supporter_id", "language")
+    )
+    people = {}
+    for pk, supporter_id, language in rows:
+        people.setdefault(supporter_id, ([], language))[0].append(pk)
+    SignUp.objects.filter(pk__in=[pk for ids, _ in people.values() for pk in ids]).update(
+        email_status=SignUp.EmailStatus.QUEUED,
+        email_attempts=0,
+        email_retry_at=None,
+        email_retry_until=None,
+    )
+    for ids, language in people.values():
+        transaction.on_commit(lambda ids=ids, language=language: queue_confirmation(ids, language))
+    return len(people)
+
+
 def confirm(signup_ids, site=None):
     """Confirm the pending sign-ups; returns the kinds that are now confirmed."""
     now = timezone.now()
@@ -359,10 +437,35 @@ def confirm(signup_ids, site=None):
     with transaction.atomic():
         signups = list(qs.select_for_update())
         newly = [s for s in signups if s.state == SignUp.State.PENDING]
+        _apply_proposed_details(newly)
         SignUp.objects.filter(pk__in=[s.pk for s in newly]).update(
-            state=SignUp.State.CONFIRMED, confirmed_at=now
+            state=SignUp.State.CONFIRMED, confirmed_at=now, proposed_details={}
         )
     return {s.kind for s in signups if s.state != SignUp.State.WITHDRAWN}
+
+
+def _apply_proposed_details(newly):
+    """What the sign-ups being confirmed said about their people (``apply_details``)."""
+    proposals = {}
+    for signup in sorted(newly, key=lambda s: (s.created_at, s.pk), reverse=True):
+        if signup.proposed_details:
+            proposals.setdefault(signup.supporter_id, []).append(signup.proposed_details)
+    if not proposals:
+        return
+    # People locked first: a confirmation of the same person in parallel has then
+    # committed, and is seen as confirmed before.
+    people = list(Supporter.objects.filter(pk__in=proposals).order_by("pk").select_for_update())
+    confirmed_before = set(
+        SignUp.objects.filter(supporter_id__in=proposals, confirmed_at__isnull=False)
+        .values_list("supporter_id", flat=True)
+        .distinct()
+    )
+    for supporter in people:
+        apply_details(
+            supporter,
+            proposals[supporter.pk],
+            first_confirmation=supporter.pk not in confirmed_before,
+        )
 
 
 def withdraw(supporter, page_id=None):
@@ -376,25 +479,33 @@ def withdraw(supporter, page_id=None):
     with transaction.atomic():
         signups = list(qs.select_for_update())
         SignUp.objects.filter(pk__in=[s.pk for s in signups]).update(
-            state=SignUp.State.WITHDRAWN, withdrawn_at=timezone.now()
+            state=SignUp.State.WITHDRAWN, withdrawn_at=timezone.now(), proposed_details={}
         )
     return len(signups)
 
 
 def _read_confirm(token, site):
-    """(status, sign-ups of the token within the site) for a confirmation token."""
+    """(status, link, sign-ups) of a confirmation token within the site: the sign-ups
+    its email was sent for and, until it is used, those of its person whose email
+    was held back since (the per-address limit), so that nobody is left unable to
+    confirm."""
     try:
-        ids = read_confirmation_token(token)
-    except signing.SignatureExpired:
-        return "expired", []
-    except (signing.BadSignature, ValueError, TypeError, AttributeError):
-        return "invalid", []
-    signups = list(
-        SignUp.objects.filter(
-            pk__in=ids, supporter__site=site, supporter__erased_at__isnull=True
-        ).select_related("supporter")
+        link = read_link(token, site, [LinkToken.Purpose.CONFIRM])
+    except ExpiredLink:
+        return "expired", None, []
+    except InvalidLink:
+        return "invalid", None, []
+    covered = Q(pk__in=link.signup_ids)
+    if link.supporter is not None and not link.used:
+        covered |= Q(
+            supporter=link.supporter,
+            state=SignUp.State.PENDING,
+            email_status=SignUp.EmailStatus.HELD,
+        )
+    signups = SignUp.objects.filter(
+        covered, supporter__site=site, supporter__erased_at__isnull=True
     )
-    return "valid", signups
+    return "valid", link, [s for s in signups if s.state != SignUp.State.WITHDRAWN]
 
 
 def _link_redirect(url, query, anchor=""):
@@ -426,57 +537,58 @@ def handle_link(request, page, url=None, anchor=""):
     action = request.POST.get(ACTION_FIELD) if request.method == "POST" else None
     base = {"action": url, "anchor": anchor, "http_status": 200}
 
-    if action == "confirm" or (action is None and CONFIRM_PARAM in data):
-        token = data.get(TOKEN_FIELD if action else CONFIRM_PARAM, "")
-        status, signups = _read_confirm(token, site)
+    shown = next((p for p in (CONFIRM_PARAM, CONFIRMED_PARAM) if p in data), None)
+    if action == "confirm" or (action is None and shown):
+        token = data.get(TOKEN_FIELD if action else shown, "")
+        status, link, signups = _read_confirm(token, site)
+        if status == "valid" and not signups:
+            status = "invalid"
         if status != "valid":
             return {**base, "status": status, "http_status": 400 if action else 200}
-        live = [s for s in signups if s.state != SignUp.State.WITHDRAWN]
-        if not live:
-            return {**base, "status": "invalid", "http_status": 400 if action else 200}
         if action == "confirm":
-            confirm([s.pk for s in live], site=site)
+            if not link.used:  # a second press, or a double click, changes nothing
+                confirm([s.pk for s in signups], site=site)
+                mark_used(link)
             return _link_redirect(url, f"{CONFIRMED_PARAM}={token}", anchor)
-        if any(s.state == SignUp.State.PENDING for s in live):
-            return {**base, "status": "ask", "token": token}
-        return _confirmed_state(page, base, live)
-
-    if action is None and CONFIRMED_PARAM in data:
-        status, signups = _read_confirm(data.get(CONFIRMED_PARAM, ""), site)
-        if status != "valid":
-            return {**base, "status": status}
-        live = [s for s in signups if s.state != SignUp.State.WITHDRAWN]
-        if any(s.state == SignUp.State.PENDING for s in live):
-            # Not confirmed (yet): the button, never a claim that it is.
-            return {**base, "status": "ask", "token": data.get(CONFIRMED_PARAM, "")}
-        if not live:
-            return {**base, "status": "invalid"}
-        return _confirmed_state(page, base, live)
+        return _confirmation_state(base, token, link, signups)
 
     if action is None and WITHDRAWN_PARAM in data:
         return {**base, "status": "withdrawn"}
 
     token = data.get(TOKEN_FIELD if action else WITHDRAW_PARAM, "")
     try:
-        supporter, page_id = read_withdraw_token(token, site)
-    except (signing.BadSignature, ValueError, TypeError, AttributeError):
+        # A confirmation link also lets its person withdraw while it is valid.
+        link = read_link(token, site, [LinkToken.Purpose.WITHDRAW, LinkToken.Purpose.CONFIRM])
+    except InvalidLink:
+        link = None
+    if link is None or link.supporter is None:
         return {**base, "status": "withdraw_invalid", "http_status": 400 if action else 200}
     if action == "withdraw":
         scope = request.POST.get(SCOPE_FIELD, "page")
-        withdraw(supporter, page_id if scope != "all" else None)
+        withdraw(link.supporter, link.page_id if scope != "all" else None)
         return _link_redirect(url, f"{WITHDRAWN_PARAM}=1", anchor)
     return {**base, "status": "withdraw", "token": token, "organisation": _org_name(site)}
 
 
-def _confirmed_state(page, base, signups):
+def _confirmation_state(base, token, link, signups):
+    """The button while something is left to confirm (never a claim that it is
+    done), else what is confirmed, with a way out."""
+    pending = [s for s in signups if s.state == SignUp.State.PENDING]
+    if pending and not link.used:
+        kinds = sorted({s.kind for s in pending})
+        labels = [SignUp.Kind(kind).label for kind in kinds]
+        return {**base, "status": "ask", "token": token, "labels": labels}
     confirmed = [s for s in signups if s.state == SignUp.State.CONFIRMED]
-    url = base["action"]
-    token = withdraw_token(confirmed[0].supporter, page.pk if page is not None else None)
+    if not confirmed:
+        return {**base, "status": "invalid"}
+    withdraw_url = None
+    if link.supporter is not None:
+        withdraw_url = f"{base['action']}?{WITHDRAW_PARAM}={token}"
     return {
         **base,
         "status": "confirmed",
         "kinds": sorted({s.kind for s in confirmed}),
-        "withdraw_url": f"{url}?{WITHDRAW_PARAM}={token}",
+        "withdraw_url": withdraw_url,
     }
 
 
@@ -521,6 +633,7 @@ def erase_supporter(supporter, user=None, reason="request"):
                 community="",
                 areas=[],
                 availability=[],
+                proposed_details={},
             )
             # The consent texts are the organisation's own words; they stay as proof
             # of what was shown, with no personal data in them.
@@ -552,6 +665,7 @@ def person_export(supporter, include_special=False):
             "skills": signup.skills,
             "availability": signup.availability,
             "languages_spoken": signup.languages_spoken,
+            "details_waiting_for_confirmation": signup.proposed_details,
             "consents": [
                 {
                     "purpose": consent.purpose,
@@ -629,4 +743,5 @@ def purge(now=None, stdout=None):
             "people_deleted": deleted_people,
             "people_erased": erased,
         }
+    delete_expired(now)  # links that can no longer be used
     return results

@@ -1,9 +1,20 @@
 """Background work: the double opt-in email.
 
-The task runs after the sign-up is committed. A mail server that is down loses
-nothing: the sign-ups stay ``failed`` and are tried again, by the task itself on a
-backend that can defer work, and by ``manage.py membership_send_emails`` (run every
-few minutes in production) otherwise.
+The task runs after the sign-up is committed. One email covers every pending sign-up
+of its person (so the latest email always confirms everything still open), and is
+sent only while a sign-up of theirs still waits for one.
+
+- Mail server down: the sign-ups are ``failed`` and tried again after 2, 4, 8…
+  minutes (at most ``MEMBERSHIP_EMAIL_RETRY_CAP`` seconds apart) for as long as the
+  confirmation link would be valid, counted from the first failure; then
+  ``gave_up``, which staff see in People ("Confirmation email not sent") and can
+  send again. The task retries by itself on a backend that can defer work;
+  ``manage.py membership_send_emails`` (every few minutes in production) retries in
+  any case.
+- At most ``MEMBERSHIP_EMAILS_PER_ADDRESS`` emails per address and hour, counted in
+  the store every worker shares (``home.security.ratelimit``): the sign-ups beyond
+  are stored as usual and ``held``; the command sends them once the hour is over,
+  and the link of an email already sent confirms them too.
 """
 
 import logging
@@ -11,17 +22,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db.models import F, Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
 from wagtail.models import Page
 
 from home.models import OrganisationSettings, OrganisationText
+from home.security import ratelimit
 
 from .constants import CONFIRM_PARAM, STATEMENT_SIGN_PATH, WITHDRAW_PARAM, SignUpKind
 from .records import MembershipSettings, SignUp
-from .tokens import confirmation_token, withdraw_token
+from .tokens import issue_links, revoke
 
 logger = logging.getLogger(__name__)
 
@@ -61,36 +73,67 @@ def _organisation(site, language):
     return text.name, text.settings.email
 
 
-def deliver_confirmation(signup_ids, language):
-    """Send one confirmation email for these sign-ups; True when it went out."""
-    # By primary key, then checked here: a plan that cannot go wrong however young
-    # the database's statistics are.
-    signups = [
-        signup
-        for signup in SignUp.objects.filter(pk__in=signup_ids).select_related("supporter__site")
-        if signup.supporter.erased_at is None
-        and signup.supporter.email is not None
-        and signup.state != SignUp.State.WITHDRAWN
-    ]
-    if not signups:
+#: Sign-ups in these states still wait for an email.
+WAITING = (SignUp.EmailStatus.QUEUED, SignUp.EmailStatus.FAILED, SignUp.EmailStatus.HELD)
+
+
+def retry_delay(attempts):
+    """The wait after the ``attempts``-th failure: 2, 4, 8… minutes, capped."""
+    return timedelta(seconds=min(60 * 2 ** min(attempts, 20), settings.MEMBERSHIP_EMAIL_RETRY_CAP))
+
+
+def deliver_confirmation(signup_ids, language=None, now=None):
+    """Send the confirmation email of the person of these sign-ups; True when it went
+    out. It covers all their pending sign-ups, and is sent only if one of
+    ``signup_ids`` still waits for an email. A new email counts towards the limit
+    per address; trying again one the mail server refused does not."""
+    now = now or timezone.now()
+    person = SignUp.objects.filter(pk__in=signup_ids).values("supporter_id")
+    pending = list(
+        SignUp.objects.filter(
+            supporter_id__in=person,
+            state=SignUp.State.PENDING,
+            supporter__erased_at__isnull=True,
+            supporter__email__isnull=False,
+        )
+        .select_related("supporter__site")
+        .order_by("-created_at", "-pk")
+    )
+    requested = [s for s in pending if s.pk in signup_ids and s.email_status in WAITING]
+    if not requested:
         return False
-    supporter = signups[0].supporter
-    signups = [s for s in signups if s.supporter_id == supporter.pk]
-    page_id, page_url = _page_link(signups[0].page_id, language)
+    primary = requested[0]  # the newest: its page and language
+    supporter = primary.supporter
+    pending = [s for s in pending if s.supporter_id == supporter.pk]
+    unsent = [s.pk for s in pending if s.email_status != SignUp.EmailStatus.SENT]
+    limit, window = settings.MEMBERSHIP_EMAILS_PER_ADDRESS
+    retry = all(s.email_status == SignUp.EmailStatus.FAILED for s in requested)
+    key = f"membership:confirmation-email:{supporter.email}"
+    if not retry and not ratelimit.allow(key, limit, window):
+        logger.info("Confirmation email for sign-ups %s held back (per-address limit)", unsent)
+        SignUp.objects.filter(pk__in=unsent).update(
+            email_status=SignUp.EmailStatus.HELD, email_retry_at=now + timedelta(seconds=window)
+        )
+        return False
+
+    language = language or primary.language or settings.LANGUAGE_CODE
+    page_id, page_url = _page_link(primary.page_id, language)
     site = supporter.site
     days = MembershipSettings.for_site(site).confirmation_link_days
-    token = confirmation_token([s.pk for s in signups], days)
-    if page_url and all(s.kind == SignUpKind.SIGNATURE for s in signups):
+    tokens = issue_links(supporter, page_id, [s.pk for s in pending], days, now=now)
+    if page_url and primary.kind == SignUpKind.SIGNATURE:
         # A statement is signed, and its links answered, on its sign page.
         page_url += STATEMENT_SIGN_PATH
     base = page_url or site.root_url + "/"
-    link = f"{base}?{CONFIRM_PARAM}={token}"
-    withdraw_link = f"{base}?{WITHDRAW_PARAM}={withdraw_token(supporter, page_id)}"
+    link = f"{base}?{CONFIRM_PARAM}={tokens[0]}"
+    withdraw_link = f"{base}?{WITHDRAW_PARAM}={tokens[1]}"
     name, reply_to = _organisation(site, language)
+    kinds = sorted({s.kind for s in pending})
     with translation.override(language):
         context = {
             "supporter": supporter,
-            "kinds": sorted({s.kind for s in signups}),
+            "kinds": kinds,
+            "labels": [str(SignUpKind(kind).label) for kind in kinds],
             "link": link,
             "withdraw_link": withdraw_link,
             "days": days,
@@ -108,59 +151,80 @@ def deliver_confirmation(signup_ids, language):
         reply_to=[reply_to] if reply_to else None,
     )
     message.attach_alternative(html, "text/html")
-    ids = [s.pk for s in signups]
     try:
         message.send()
     except Exception:
-        logger.warning("Confirmation email for sign-ups %s failed", ids, exc_info=True)
-        SignUp.objects.filter(pk__in=ids).update(
-            email_status=SignUp.EmailStatus.FAILED, email_attempts=F("email_attempts") + 1
-        )
+        logger.warning("Confirmation email for sign-ups %s failed", unsent, exc_info=True)
+        revoke(tokens)
+        _record_failure([s for s in pending if s.pk in unsent], days, now)
         return False
-    SignUp.objects.filter(pk__in=ids).update(
+    SignUp.objects.filter(pk__in=unsent).update(
         email_status=SignUp.EmailStatus.SENT,
         email_attempts=F("email_attempts") + 1,
-        email_sent_at=timezone.now(),
+        email_sent_at=now,
+        email_retry_at=None,
+        email_retry_until=None,
     )
     return True
+
+
+def _record_failure(signups, days, now):
+    """Back off; give up once the next try would come after the link's validity
+    (counted from the first failure of the sign-ups that are retrying)."""
+    retrying = SignUp.EmailStatus.FAILED
+    attempts = 1 + max(s.email_attempts for s in signups)
+    until = min(
+        (
+            s.email_retry_until
+            for s in signups
+            if s.email_status in (retrying, SignUp.EmailStatus.HELD) and s.email_retry_until
+        ),
+        default=now + timedelta(days=days),
+    )
+    retry_at = now + retry_delay(attempts)
+    SignUp.objects.filter(pk__in=[s.pk for s in signups]).update(
+        email_status=retrying if retry_at <= until else SignUp.EmailStatus.GAVE_UP,
+        email_attempts=F("email_attempts") + 1,
+        email_retry_at=retry_at,
+        email_retry_until=until,
+    )
 
 
 @task()
 def send_confirmation_email(signup_ids, language):
     sent = deliver_confirmation(signup_ids, language)
     if not sent and default_task_backend.supports_defer:
-        attempts = SignUp.objects.filter(pk__in=signup_ids).values_list("email_attempts", flat=True)
-        attempt = max(attempts, default=settings.MEMBERSHIP_EMAIL_MAX_ATTEMPTS)
-        if attempt < settings.MEMBERSHIP_EMAIL_MAX_ATTEMPTS:
-            delay = timedelta(minutes=2**attempt)
-            send_confirmation_email.using(run_after=timezone.now() + delay).enqueue(
+        retry_at = SignUp.objects.filter(
+            pk__in=signup_ids, email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.HELD]
+        ).aggregate(at=Min("email_retry_at"))["at"]
+        if retry_at is not None:
+            send_confirmation_email.using(run_after=retry_at).enqueue(
                 signup_ids=signup_ids, language=language
             )
     return sent
 
 
-def retry_unsent(older_than=timedelta(minutes=5)):
-    """Send the emails that failed (or were never handed over); returns how many went."""
-    cutoff = timezone.now() - older_than
+def retry_unsent(older_than=timedelta(minutes=5), now=None):
+    """Send the emails that failed or were held back (once their time has come) or
+    were never handed over; one per person. Returns how many went."""
+    now = now or timezone.now()
+    due = Q(email_retry_at__isnull=True) | Q(email_retry_at__lte=now)
     rows = (
         SignUp.objects.filter(
             state=SignUp.State.PENDING,
-            email_attempts__lt=settings.MEMBERSHIP_EMAIL_MAX_ATTEMPTS,
             supporter__erased_at__isnull=True,
             supporter__email__isnull=False,
         )
         .filter(
-            email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.QUEUED],
+            Q(email_status=SignUp.EmailStatus.QUEUED, created_at__lt=now - older_than)
+            | Q(due, email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.HELD])
         )
-        .exclude(email_status=SignUp.EmailStatus.QUEUED, created_at__gte=cutoff)
-        .order_by("supporter_id", "language", "pk")
+        .order_by("supporter_id", "-created_at", "-pk")
         .values_list("pk", "supporter_id", "language")
     )
-    groups = {}
+    people = {}
     for pk, supporter_id, language in rows:
-        groups.setdefault((supporter_id, language), []).append(pk)
-    sent = 0
-    for (_supporter, language), ids in groups.items():
-        if deliver_confirmation(ids, language or settings.LANGUAGE_CODE):
-            sent += 1
-    return sent
+        people.setdefault(supporter_id, ([], language))[0].append(pk)
+    return sum(
+        1 for ids, language in people.values() if deliver_confirmation(ids, language or None, now)
+    )

@@ -30,6 +30,7 @@ def register_admin_urls():
             admin_views.people_export,
             name="membership_people_export",
         ),
+        path("people/resend/", admin_views.people_resend, name="membership_people_resend"),
         path("people/paper/", admin_views.paper_entry, name="membership_paper"),
         path("people/paper/import/", admin_views.paper_import, name="membership_paper_import"),
         path("people/<int:pk>/", admin_views.person_detail, name="membership_person"),
@@ -39,6 +40,11 @@ def register_admin_urls():
             name="membership_person_export",
         ),
         path("people/<int:pk>/erase/", admin_views.person_erase, name="membership_person_erase"),
+        path(
+            "people/<int:pk>/resend/",
+            admin_views.person_resend,
+            name="membership_person_resend",
+        ),
         path(
             "people/<int:pk>/signups/<int:signup_pk>/withdraw/",
             admin_views.signup_withdraw,

@@ -136,9 +136,10 @@ def test_forged_and_expired_links_confirm_nothing(submit, client, org, join_page
     rules = MembershipSettings.for_site(org.site)
     rules.confirmation_link_days = 0
     rules.save()
-    from membership.tokens import confirmation_token
+    from membership.tokens import issue_links
 
-    expired = confirmation_token([SignUp.objects.get().pk], 0)
+    signup = SignUp.objects.get()
+    expired, _ = issue_links(signup.supporter, sq.pk, [signup.pk], 0)
     import time
 
     time.sleep(1.1)

