@@ -33,6 +33,7 @@ from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.documents.models import AbstractDocument
 from wagtail.images.models import AbstractImage
 from wagtail.models import Page, Site
+from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
 from wagtail.snippets.views import chooser as snippet_chooser
 
@@ -48,10 +49,10 @@ def user_sites(user):
 
 
 def _site_roots(user):
-    from home.roles import site_root_pages
-
-    for site in user_sites(user).select_related("root_page"):
-        yield from site_root_pages(site)
+    """The root pages of the user's sites, in every language."""
+    return Page.objects.filter(
+        translation_key__in=user_sites(user).values("root_page__translation_key")
+    )
 
 
 def _site_pages(user):
@@ -71,8 +72,6 @@ def choosable(user, model):
         policy = policy_registry.get_by_type(model)
         return policy.instances_user_has_any_permission_for(user, ["choose"])
     if issubclass(model, Page):
-        from wagtail.permission_policies.pages import PagePermissionPolicy
-
         explorable = PagePermissionPolicy().explorable_instances(user)
         return Page.objects.filter(_site_pages(user) | Q(pk__in=explorable.values("pk")))
     if issubclass(model, Site):

@@ -164,7 +164,9 @@ def test_production_settings_upgrade_insecure_requests(tmp_path):
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG"}
     }
-    env.update(SECRET_KEY="x" * 50, VAR_DIR=str(tmp_path))
+    env.update(
+        SECRET_KEY="x" * 50, WAGTAILADMIN_BASE_URL="https://a.example", VAR_DIR=str(tmp_path)
+    )
     env.pop("SECURE_SSL_REDIRECT", None)
     env.pop("ADMIN_2FA_REQUIRED_FOR", None)
     result = subprocess.run(
