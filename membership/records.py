@@ -235,6 +235,10 @@ class LinkToken(models.Model):
         related_name="+",
     )
     signup_ids = models.JSONField(_("sign-ups"), default=list, blank=True)
+    # What the forms of those sign-ups said about the person when the email was
+    # sent ({sign-up id: details}): confirming applies them only if unchanged since,
+    # so a later form by someone else is never confirmed by an earlier link.
+    details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"), db_index=True)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)

@@ -428,8 +428,13 @@ def resend_confirmations(signups):
     return len(people)
 
 
-def confirm(signup_ids, site=None):
-    """Confirm the pending sign-ups; returns the kinds that are now confirmed."""
+def confirm(signup_ids, site=None, issued_details=None):
+    """Confirm the pending sign-ups; returns the kinds that are now confirmed.
+
+    ``issued_details`` (from the link that confirms them: {"id": details}) limits
+    the details applied to those the email was sent for: a sign-up whose details
+    were replaced since (another form with the same address) is confirmed, but its
+    new details wait for nobody and are dropped. None (staff, paper) applies them."""
     now = timezone.now()
     qs = SignUp.objects.filter(pk__in=signup_ids, supporter__erased_at__isnull=True)
     if site is not None:
@@ -437,6 +442,10 @@ def confirm(signup_ids, site=None):
     with transaction.atomic():
         signups = list(qs.select_for_update())
         newly = [s for s in signups if s.state == SignUp.State.PENDING]
+        if issued_details is not None:
+            for signup in newly:
+                if issued_details.get(str(signup.pk)) != signup.proposed_details:
+                    signup.proposed_details = {}
         _apply_proposed_details(newly)
         SignUp.objects.filter(pk__in=[s.pk for s in newly]).update(
             state=SignUp.State.CONFIRMED, confirmed_at=now, proposed_details={}
@@ -547,7 +556,7 @@ def handle_link(request, page, url=None, anchor=""):
             return {**base, "status": status, "http_status": 400 if action else 200}
         if action == "confirm":
             if not link.used:  # a second press, or a double click, changes nothing
-                confirm([s.pk for s in signups], site=site)
+                confirm([s.pk for s in signups], site=site, issued_details=link.details)
                 mark_used(link)
             return _link_redirect(url, f"{CONFIRMED_PARAM}={token}", anchor)
         return _confirmation_state(base, token, link, signups)

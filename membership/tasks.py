@@ -120,7 +120,8 @@ def deliver_confirmation(signup_ids, language=None, now=None):
     page_id, page_url = _page_link(primary.page_id, language)
     site = supporter.site
     days = MembershipSettings.for_site(site).confirmation_link_days
-    tokens = issue_links(supporter, page_id, [s.pk for s in pending], days, now=now)
+    details = {s.pk: s.proposed_details for s in pending}
+    tokens = issue_links(supporter, page_id, list(details), days, now=now, details=details)
     if page_url and primary.kind == SignUpKind.SIGNATURE:
         # A statement is signed, and its links answered, on its sign page.
         page_url += STATEMENT_SIGN_PATH

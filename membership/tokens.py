@@ -57,14 +57,18 @@ class Link:
     purpose: str = LinkToken.Purpose.CONFIRM
     used: bool = False
     token_id: int | None = None  # None for a link of the earlier, signed kind
+    # The details its sign-ups proposed when it was sent ({"id": details}); empty
+    # for links of the earlier kind, sent before details waited for confirmation.
+    details: dict = field(default_factory=dict)
 
 
 def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_links(supporter, page_id, signup_ids, days, now=None):
-    """New (confirmation token, withdrawal token) for one email."""
+def issue_links(supporter, page_id, signup_ids, days, now=None, details=None):
+    """New (confirmation token, withdrawal token) for one email; ``details`` are the
+    sign-ups' proposed details as the email is sent ({sign-up id: details})."""
     now = now or timezone.now()
     withdraw_until = now + timedelta(days=WITHDRAW_LINK_DAYS)
     confirm, withdraw = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -76,6 +80,7 @@ def issue_links(supporter, page_id, signup_ids, days, now=None):
                 supporter=supporter,
                 page_id=page_id,
                 signup_ids=list(signup_ids),
+                details={str(pk): value for pk, value in (details or {}).items()},
                 created_at=now,
                 expires_at=now + timedelta(days=days),
             ),
@@ -127,6 +132,7 @@ def read_link(token, site, purposes):
         purpose=row.purpose,
         used=row.used_at is not None,
         token_id=row.pk,
+        details=row.details if isinstance(row.details, dict) else {},
     )
 
 

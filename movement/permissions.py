@@ -18,27 +18,23 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q
+from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from home.models import SiteRole
-from home.roles import site_root_pages, sites_for_user
+from home.roles import sites_for_user
 
 from .models import CampaignPage
 
 
 def scope_root_paths(user):
     """Tree paths of the root pages (every language) of the sites where ``user``
-    is an editor; None for a superuser (no limit). Kept on the user object
-    for the rest of the request, as Wagtail does with its permission caches."""
+    is an editor (one query); None for a superuser (no limit)."""
     if user.is_active and user.is_superuser:
         return None
-    cache = user.__dict__
-    if "_movement_scope_paths" not in cache:
-        sites = sites_for_user(user, SiteRole.EDITOR).select_related("root_page")
-        cache["_movement_scope_paths"] = sorted(
-            {root.path for site in sites for root in site_root_pages(site)}
-        )
-    return cache["_movement_scope_paths"]
+    sites = sites_for_user(user, SiteRole.EDITOR)
+    roots = Page.objects.filter(translation_key__in=sites.values("root_page__translation_key"))
+    return sorted(roots.values_list("path", flat=True))
 
 
 def campaign_scope(user, path_lookup):

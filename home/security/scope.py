@@ -27,7 +27,7 @@ Media listings' tag filters are narrowed to the user's items on the way out
 """
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -71,7 +71,10 @@ def _page(kwargs):
 
 def _snippet(kwargs):
     model = get_snippet_model_from_url_params(kwargs["app_label"], kwargs["model_name"])
-    return get_object_or_404(model, pk=unquote(kwargs["pk"]))
+    try:
+        return get_object_or_404(model, pk=unquote(kwargs["pk"]))
+    except (ValueError, ValidationError) as exc:  # not a key of this model ("abc")
+        raise Http404 from exc
 
 
 def _translation_source(kwargs):

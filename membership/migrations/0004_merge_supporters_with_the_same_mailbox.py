@@ -18,13 +18,18 @@ from django.db import migrations
 from membership.emails import InvalidEmail, normalise_email
 
 DETAILS = ("given_name", "family_name", "phone", "year_of_birth", "language")
+# What a sign-up itself said (a volunteer's offer, a member's motivation): the
+# merged sign-up keeps its own answers and takes the others' where it has none.
+ANSWERS = ("motivation", "areas", "skills", "availability", "languages_spoken", "community")
+EMAIL_LENGTH = 254  # Supporter.email
 
 
 def key_of(email):
     try:
-        return normalise_email(email)
+        key = normalise_email(email)
     except InvalidEmail:  # no IDNA form: it can only match itself
         return email
+    return key if len(key) <= EMAIL_LENGTH else email  # a key too long to store
 
 
 def merged_state(rows):
@@ -74,6 +79,14 @@ def merge_group(apps, keeper, others):
             key=lambda r: (r.supporter_id != keeper.pk, r.created_at, r.pk),
         )
         losers = [r.pk for r in rows if r.pk != survivor.pk]
+        filled = []
+        for row in rows:
+            for name in ANSWERS:
+                if getattr(survivor, name) in ("", [], None) and getattr(row, name):
+                    setattr(survivor, name, getattr(row, name))
+                    filled.append(name)
+        if filled:
+            survivor.save(update_fields=list(dict.fromkeys(filled)))
         if losers:
             ConsentRecord.objects.filter(signup_id__in=losers).update(signup_id=survivor.pk)
             SignUp.objects.filter(pk__in=losers).delete()

@@ -65,6 +65,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("signup_ids", models.JSONField(blank=True, default=list, verbose_name="sign-ups")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
                 (
                     "created_at",
                     models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),

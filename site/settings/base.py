@@ -317,9 +317,10 @@ if not WAGTAILADMIN_BASE_URL and DEBUG:
     WAGTAILADMIN_BASE_URL = "http://localhost:8000"
 if not WAGTAILADMIN_BASE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured(
-        "The WAGTAILADMIN_BASE_URL environment variable is required when DEBUG is off: "
-        "set it to the site's address starting with https://, for example "
-        "https://voltkosova.org (password-reset and notification emails link to it)"
+        "The WAGTAILADMIN_BASE_URL environment variable must be the site's address, "
+        "starting with https:// (or http://), for example https://voltkosova.org: "
+        "password-reset and notification emails link to it. "
+        + (f"It is {WAGTAILADMIN_BASE_URL!r}." if WAGTAILADMIN_BASE_URL else "It is not set.")
     )
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]

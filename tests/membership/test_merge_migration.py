@@ -140,6 +140,21 @@ def test_the_same_signature_becomes_one_in_the_state_reached_furthest(org, state
     assert signature.consents.count() == len(states)
 
 
+@pytest.mark.django_db
+def test_a_merged_sign_up_keeps_what_each_one_said(org):
+    """The confirmed (empty) volunteer offer wins the state; the pending offer's
+    answers are kept in it, not deleted with the other row."""
+    kept = person(org.site, "vlera@example.org", 0)
+    signup(kept, "volunteer", state="pending", days=0, motivation="Dua të ndihmoj", areas=["x"])
+    other = person(org.site, "VLERA@ｅｘａｍｐｌｅ.org", 1)
+    signup(other, "volunteer", state="confirmed", days=1, skills="Përkthim")
+    merge(django_apps, None)
+    offer = Supporter.objects.get().signups.get()
+    assert offer.state == "confirmed"
+    assert (offer.motivation, offer.areas, offer.skills) == ("Dua të ndihmoj", ["x"], "Përkthim")
+    assert offer.consents.count() == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_itself_runs_forwards_on_this_database(org):
     """Back to the state before it, rows written with that state's models, then

@@ -4,11 +4,21 @@ are those of their first confirmed sign-up; later confirmations only fill what i
 still empty."""
 
 import pytest
+from django.core import mail
 
 from membership.models import SignUp, Supporter
 from membership.services import confirm, erase_supporter, person_export, withdraw
 
-from .conftest import join_data, make_campaign, sign_url, statement_data, volunteer_data
+from .conftest import (
+    confirm_link,
+    join_data,
+    make_campaign,
+    path_of,
+    sign_url,
+    statement_data,
+    volunteer_data,
+)
+from .test_links import press
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +131,33 @@ def test_withdrawal_erasure_and_access_requests_cover_waiting_details(submit, kn
     assert not SignUp.objects.exclude(proposed_details={}).exists()
     confirm_all()  # an erased person gets nothing back
     assert Supporter.objects.get().phone == ""
+
+
+def test_an_earlier_link_never_confirms_a_later_form_of_someone_else(
+    submit, client, known, join_page
+):
+    """Arta asks to join (email 1); then someone else sends the same form with her
+    address and his phone. Arta's press on email 1 confirms her application, and
+    nothing of his form lands on her record: the link confirms what it was sent for."""
+    mail.outbox.clear()
+    submit(join_page[0], join_data(email="arta@example.org", phone="+383 44 111 111"))
+    first = path_of(confirm_link(mail.outbox[0]))
+    submit(
+        join_page[0],
+        join_data(email="arta@example.org", phone="+383 49 666 666", year_of_birth="1950"),
+        REMOTE_ADDR="203.0.113.66",
+    )
+    html = client.get(first, HTTP_HOST=known.site.hostname).content.decode()
+    assert press(client, join_page[0].url, html, known.site.hostname).status_code == 302
+    person = Supporter.objects.get()
+    assert SignUp.objects.get(kind="membership").state == "confirmed"
+    assert (person.phone, person.year_of_birth) == ("", None)
+
+
+def test_the_latest_link_applies_the_details_it_was_sent_for(submit, client, known, join_page):
+    mail.outbox.clear()
+    submit(join_page[0], join_data(email="arta@example.org", phone="+383 44 111 111"))
+    link = path_of(confirm_link(mail.outbox[-1]))
+    html = client.get(link, HTTP_HOST=known.site.hostname).content.decode()
+    assert press(client, join_page[0].url, html, known.site.hostname).status_code == 302
+    assert Supporter.objects.get().phone == "+383 44 111 111"

@@ -197,3 +197,15 @@ def test_admin_api_lists_own_collections_only(client, world, kind):
     client.force_login(world["root"])
     listing = client.get(f"/admin/api/main/{kind}/", HTTP_HOST=HOST).json()
     assert {each["title"] for each in listing["items"]} == {a[item].title, b[item].title}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/localize/submit/snippet/congress/speaker/abc/",
+        "/admin/localize/api/snippets/congress/speaker/abc/",
+    ],
+)
+def test_a_snippet_key_that_is_not_one_is_a_404(client, django_user_model, url):
+    client.force_login(django_user_model.objects.create_user("plain", password="x" * 12))
+    assert client.get(url, HTTP_HOST=HOST).status_code == 404
