@@ -4,6 +4,7 @@
 Python lacks; polib is already installed with wagtail-localize.
 """
 
+import os
 from pathlib import Path
 
 import polib
@@ -23,7 +24,11 @@ class Command(BaseCommand):
                 continue
             po = polib.pofile(str(po_path))
             mo_path = po_path.with_suffix(".mo")
-            po.save_as_mofile(str(mo_path))
+            # Written aside and moved into place: a process reading the catalogue
+            # meanwhile (another run of the tests, a server) sees a whole file.
+            partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+            po.save_as_mofile(str(partial))
+            os.replace(partial, mo_path)
             count += 1
             if options["verbosity"] > 1:
                 self.stdout.write(f"{po_path} -> {mo_path} ({po.percent_translated()}% translated)")
