@@ -43,13 +43,17 @@ def normalise_email(value):
     local = unicodedata.normalize("NFKC", local.casefold())
     if domain.endswith("."):
         domain = domain[:-1]  # the root of DNS: the same domain
-    if domain.isascii():
-        domain = domain.lower()
-    else:
-        try:
+    try:
+        if domain.isascii():
+            domain = domain.lower()
+            if any(label.startswith("xn--") for label in domain.split(".")):
+                # An A-label as a browser sends it (``x@☃.com`` arrives as
+                # ``x@xn--n3h.com``): it must stand for a valid IDNA 2008 name.
+                idna.decode(domain)
+        else:
             domain = idna.encode(domain, uts46=True, std3_rules=True).decode("ascii")
-        except (idna.IDNAError, UnicodeError) as error:
-            raise InvalidEmail(str(error)) from error
+    except (idna.IDNAError, UnicodeError) as error:
+        raise InvalidEmail(str(error)) from error
     return f"{local}@{domain}"
 
 

@@ -19,5 +19,6 @@ if DEBUG:  # noqa: F405
     WHITENOISE_USE_FINDERS = True
 
 # The demo admin of `make run` signs in with a password alone (two-factor
-# authentication stays available from the account page).
-ADMIN_2FA_REQUIRED_FOR = []
+# authentication stays available from the account page) unless the environment
+# asks for it (ADMIN_2FA_REQUIRED_FOR=superuser, to try the production rule).
+ADMIN_2FA_REQUIRED_FOR = env_list("ADMIN_2FA_REQUIRED_FOR", "")  # noqa: F405

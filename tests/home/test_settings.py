@@ -77,6 +77,16 @@ def test_the_demo_of_make_run_needs_no_address(tmp_path):
     assert result.stdout.strip() == "False http://127.0.0.1:8000"
 
 
+def test_the_demo_requires_two_factor_of_nobody_unless_asked(tmp_path):
+    code = "from config.settings import dev as s; print(s.ADMIN_2FA_REQUIRED_FOR)"
+    result = run_python(code, DJANGO_DEBUG="0", VAR_DIR=str(tmp_path), ADMIN_2FA_REQUIRED_FOR="")
+    assert result.stdout.strip() == "[]", result.stderr
+    result = run_python(
+        code, DJANGO_DEBUG="0", VAR_DIR=str(tmp_path), ADMIN_2FA_REQUIRED_FOR="superuser"
+    )
+    assert result.stdout.strip() == "['superuser']", result.stderr
+
+
 def test_environment_configures_database_cache_and_email(tmp_path):
     code = (
         "from config.settings import base as s;"
