@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -309,6 +310,13 @@ def test_person_export_is_complete_and_logged(client, staff, people):
     assert data["signups"][0]["kind"] == "membership"
     assert data["signups"][0]["consents"][0]["text"] == "Pajtohem."
     assert AuditEntry.objects.filter(action="export_person", supporter_ref=a.pk).exists()
+
+
+def test_the_person_page_is_headed_by_the_persons_name(client, staff, people):
+    a, _ = people
+    client.force_login(staff["officer_a"])
+    html = client.get(reverse("membership_person", args=[a.pk])).content.decode()
+    assert re.search(r'<h1 class="w-header__title"[^>]*>\s*(<svg.*?</svg>)?\s*Arta', html, re.S)
 
 
 def test_withdrawing_a_signup(client, staff, people):
