@@ -68,13 +68,15 @@ def is_verified(user):
     return bool(getattr(user, "is_verified", lambda: False)())
 
 
-def needs_second_factor(user):
-    """Signed in with the password, and a second factor is still due."""
-    return (
-        user.is_authenticated
-        and not is_verified(user)
-        and (user_has_device(user, confirmed=True) or two_factor_required(user))
-    )
+def second_factor_step(user):
+    """The screen a user signed in with the password alone still has to pass
+    ("security_2fa_verify" with a device, "security_2fa_enrol" when one is required
+    and missing), or None when no second factor is due."""
+    if not user.is_authenticated or is_verified(user):
+        return None
+    if user_has_device(user, confirmed=True):
+        return "security_2fa_verify"
+    return "security_2fa_enrol" if two_factor_required(user) else None
 
 
 # -- enrolment links --------------------------------------------------------------------
@@ -151,14 +153,15 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and needs_second_factor(user):
-            response = self._hold(request, user)
+        step = second_factor_step(user) if user is not None else None
+        if step is not None:
+            response = self._hold(request, step)
             if response is not None:
                 return response
         return self.get_response(request)
 
     @staticmethod
-    def _hold(request, user):
+    def _hold(request, step):
         path = request.path_info
         if path.startswith(_exempt_paths()):
             return None
@@ -172,7 +175,5 @@ class TwoFactorMiddleware:
             request.user = AnonymousUser()
             request.auser = _anonymous_user
             return None
-        has_device = user_has_device(user, confirmed=True)
-        target = "security_2fa_verify" if has_device else "security_2fa_enrol"
         query = urlencode({"next": next_url}) if request.method == "GET" and next_url else ""
-        return redirect(reverse(target) + (f"?{query}" if query else ""))
+        return redirect(reverse(step) + (f"?{query}" if query else ""))
