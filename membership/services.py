@@ -35,7 +35,7 @@ from .records import (
     SignUp,
     Supporter,
 )
-from .tasks import send_confirmation_email
+from .tasks import pending_by_person, send_confirmation_email
 from .tokens import ExpiredLink, InvalidLink, delete_expired, mark_used, read_link
 
 logger = logging.getLogger(__name__)
@@ -405,18 +405,7 @@ def queue_confirmation(signup_ids, language):
 def resend_confirmations(signups):
     """Send the confirmation email again (staff): one per person, covering their
     pending sign-ups, retried afresh. Returns how many people it goes to."""
-    rows = (
-        signups.filter(
-            state=SignUp.State.PENDING,
-            supporter__erased_at__isnull=True,
-            supporter__email__isnull=False,
-        )
-        .order_by("supporter_id", "-created_at", "-pk")
-        .values_list("pk", "supporter_id", "language")
-    )
-    people = {}
-    for pk, supporter_id, language in rows:
-        people.setdefault(supporter_id, ([], language))[0].append(pk)
+    people = pending_by_person(signups)
     SignUp.objects.filter(pk__in=[pk for ids, _ in people.values() for pk in ids]).update(
         email_status=SignUp.EmailStatus.QUEUED,
         email_attempts=0,

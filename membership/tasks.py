@@ -205,20 +205,14 @@ def send_confirmation_email(signup_ids, language):
     return sent
 
 
-def retry_unsent(older_than=timedelta(minutes=5), now=None):
-    """Send the emails that failed or were held back (once their time has come) or
-    were never handed over; one per person. Returns how many went."""
-    now = now or timezone.now()
-    due = Q(email_retry_at__isnull=True) | Q(email_retry_at__lte=now)
+def pending_by_person(signups):
+    """The pending sign-ups among ``signups`` whose people can be emailed, grouped
+    for one email each: {person id: ([sign-up ids, newest first], its language)}."""
     rows = (
-        SignUp.objects.filter(
+        signups.filter(
             state=SignUp.State.PENDING,
             supporter__erased_at__isnull=True,
             supporter__email__isnull=False,
-        )
-        .filter(
-            Q(email_status=SignUp.EmailStatus.QUEUED, created_at__lt=now - older_than)
-            | Q(due, email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.HELD])
         )
         .order_by("supporter_id", "-created_at", "-pk")
         .values_list("pk", "supporter_id", "language")
@@ -226,6 +220,20 @@ def retry_unsent(older_than=timedelta(minutes=5), now=None):
     people = {}
     for pk, supporter_id, language in rows:
         people.setdefault(supporter_id, ([], language))[0].append(pk)
+    return people
+
+
+def retry_unsent(older_than=timedelta(minutes=5), now=None):
+    """Send the emails that failed or were held back (once their time has come) or
+    were never handed over; one per person. Returns how many went."""
+    now = now or timezone.now()
+    due = Q(email_retry_at__isnull=True) | Q(email_retry_at__lte=now)
+    people = pending_by_person(
+        SignUp.objects.filter(
+            Q(email_status=SignUp.EmailStatus.QUEUED, created_at__lt=now - older_than)
+            | Q(due, email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.HELD])
+        )
+    )
     return sum(
         1 for ids, language in people.values() if deliver_confirmation(ids, language or None, now)
     )
