@@ -92,9 +92,10 @@ def _translation(kwargs):
     return _source_instance(translation.source)
 
 
-OPEN = "open"  # names no organisation's object
+# Names no organisation's object, or objects every organisation shares (locales):
+# Wagtail's own check is enough.
+OPEN = "open"
 SUPERUSER = "superuser"  # lists every organisation's objects
-WAGTAIL = "wagtail"  # objects shared by all organisations; Wagtail's own check applies
 
 LOCALIZE_RULES = {
     "wagtail_localize:javascript_catalog": OPEN,
@@ -119,7 +120,7 @@ LOCALIZE_RULES = {
 }
 # Locales (wagtail_localize.locales) are shared by every organisation: Wagtail's
 # locale permissions decide, for all of its views.
-NAMESPACE_RULES = {"wagtaillocales": WAGTAIL}
+NAMESPACE_RULES = {"wagtaillocales": OPEN}
 
 # Wagtail's reports that list every organisation's pages and snippets (site history:
 # their log entries; page types: the last page edited of each type).
@@ -132,7 +133,7 @@ SUPERUSER_VIEWS = {
 
 
 def rule_for(view_name):
-    """The rule for a view: OPEN, SUPERUSER, WAGTAIL, a resolver fn(kwargs), or
+    """The rule for a view: OPEN, SUPERUSER, a resolver fn(kwargs), or
     None when the view is not guarded here. A view of wagtail-localize's namespace
     without a rule gets SUPERUSER (fail closed)."""
     if view_name in SUPERUSER_VIEWS:
@@ -147,7 +148,7 @@ def rule_for(view_name):
 
 def is_allowed(user, view_name, kwargs):
     rule = rule_for(view_name)
-    if rule is None or rule in (OPEN, WAGTAIL):
+    if rule is None or rule == OPEN:
         return True
     if user.is_active and user.is_superuser:
         return True
