@@ -412,4 +412,4 @@ def load_demo(sites, report):
 
     site_role = SiteRole.objects.get(site=kww["site"], role=SiteRole.EVENT_STAFF)
     site_role_permissions(site_role)  # the index pages exist now
-    ensure_demo_user("kww-events", [site_role.group], report)
+    ensure_demo_user("kww", site_role.group, report)

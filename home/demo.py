@@ -17,6 +17,9 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
+from wagtail.users.models import UserProfile
+
+from home.models import SiteRole
 
 
 class Bilingual:
@@ -169,10 +172,21 @@ def remove_wagtail_welcome_page():
 
 @dataclass
 class DemoReport:
-    lines: list = field(default_factory=list)
+    """What load_demo prints at the end: its notes, then the demo staff accounts
+    grouped by organisation."""
+
+    notes: list = field(default_factory=list)
+    staff: list = field(default_factory=list)
 
     def add(self, line):
-        self.lines.append(line)
+        self.notes.append(line)
+
+    def add_staff(self, line):
+        self.staff.append(line)
+
+    @property
+    def lines(self):
+        return self.notes + sorted(self.staff)
 
 
 def ensure_admin(report):
@@ -201,24 +215,101 @@ def _stored_password(env_name, filename):
         password = path.read_text().strip()
     if not password:
         password = secrets.token_urlsafe(12)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(password + "\n")
-    path.chmod(0o600)
+    _write_private(path, password + "\n")
     return password
 
 
-def ensure_demo_user(username, groups, report, email=None):
-    """A demo staff user in ``groups``; all demo staff share one printed password
-    (DEMO_STAFF_PASSWORD, or generated once into var/demo-staff-password)."""
+def _write_private(path, text):
+    """Write ``text`` to ``path``, readable by this account only (0600 from the start)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(text)
+    path.chmod(0o600)  # a file made earlier with wider rights
+
+
+# -- demo staff ----------------------------------------------------------------------
+
+#: One line per demo staff user: "username password".
+STAFF_PASSWORDS = "demo-staff-passwords.txt"
+
+# role: (the end of the user name, what the printed line calls the role)
+STAFF_ROLES = {
+    SiteRole.EDITOR: ("editor", "editor"),
+    SiteRole.TRANSLATOR: ("translator", "translator"),
+    SiteRole.EVENT_STAFF: ("events", "event staff"),
+    SiteRole.MEMBERSHIP_OFFICER: ("membership", "membership officer"),
+}
+
+# (organisation key, role): (given name, admin language). Made-up people: every
+# family name is "Demo". Each organisation has someone working in Albanian.
+DEMO_STAFF = {
+    ("volt", SiteRole.EDITOR): ("Blerta", "sq"),
+    ("volt", SiteRole.TRANSLATOR): ("Dardan", "en"),
+    ("volt", SiteRole.MEMBERSHIP_OFFICER): ("Vjosa", "sq"),
+    ("kww", SiteRole.EDITOR): ("Agon", "sq"),
+    ("kww", SiteRole.TRANSLATOR): ("Lirie", "en"),
+    ("kww", SiteRole.EVENT_STAFF): ("Genc", "sq"),
+    ("kww", SiteRole.MEMBERSHIP_OFFICER): ("Teuta", "en"),
+    ("mvc", SiteRole.EDITOR): ("Samir", "en"),
+    ("mvc", SiteRole.TRANSLATOR): ("Mirlinda", "sq"),
+    ("mvc", SiteRole.MEMBERSHIP_OFFICER): ("Burim", "sq"),
+}
+
+
+def staff_passwords():
+    """{username: password} of var/demo-staff-passwords.txt ({} before the first run)."""
+    path = settings.VAR_DIR / STAFF_PASSWORDS
+    if not path.exists():
+        return {}
+    lines = (line.split() for line in path.read_text().splitlines())
+    return {words[0]: words[1] for words in lines if len(words) == 2}
+
+
+def _staff_password(username):
+    """The password of ``username`` in var/, generated and added on first use."""
+    passwords = staff_passwords()
+    if username not in passwords:
+        passwords[username] = secrets.token_urlsafe(12)
+    text = "".join(f"{name} {password}\n" for name, password in passwords.items())
+    _write_private(settings.VAR_DIR / STAFF_PASSWORDS, text)
+    return passwords[username]
+
+
+def ensure_demo_user(key, group, report):
+    """The demo staff user of organisation ``key`` in ``group`` (a group of
+    ``home.roles.ensure_site_roles``): "<key>-editor", "<key>-translator",
+    "<key>-events" or "<key>-membership", a made-up person with an example.org
+    address and an admin language (``DEMO_STAFF``). Each has a password of their own,
+    generated once into var/demo-staff-passwords.txt; a later run keeps it (and
+    restores it if it was changed)."""
+    site_role = SiteRole.objects.select_related("site").get(group=group)
+    suffix, role_label = STAFF_ROLES[site_role.role]
+    given_name, language = DEMO_STAFF[(key, site_role.role)]
+    username = f"{key}-{suffix}"
+    password = _staff_password(username)
+    details = {"first_name": given_name, "last_name": "Demo", "email": f"{username}@example.org"}
     User = get_user_model()
-    password = _stored_password("DEMO_STAFF_PASSWORD", "demo-staff-password")
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User.objects.create_user(username, email or f"{username}@example.org", password)
-    elif not user.check_password(password):
-        user.set_password(password)
-        user.save(update_fields=["password"])
-    user.groups.add(*groups)
-    names = ", ".join(g.name for g in groups)
-    report.add(f"Staff: {username} / {password}  ({names})")
+    with transaction.atomic():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username, password=password, **details)
+        else:
+            changed = [name for name, value in details.items() if getattr(user, name) != value]
+            for name in changed:
+                setattr(user, name, details[name])
+            if not user.check_password(password):
+                user.set_password(password)
+                changed.append("password")
+            if changed:
+                user.save(update_fields=changed)
+        user.groups.add(group)
+        profile = UserProfile.get_for_user(user)
+        if profile.preferred_language != language:
+            profile.preferred_language = language
+            profile.save(update_fields=["preferred_language"])
+    organisation = site_role.site.site_name or site_role.site.hostname
+    report.add_staff(
+        f"Demo staff: {username} ({given_name} Demo), {role_label} of {organisation}, "
+        f"admin in {language}; password in {settings.VAR_DIR / STAFF_PASSWORDS}"
+    )
     return user

@@ -310,7 +310,9 @@ def build_site(spec, report):
             },
         )
     roles = ensure_site_roles(site)
-    ensure_demo_user(f"{spec['key']}-editor", [roles[SiteRole.EDITOR]], report)
+    # Event staff and membership officers come with the congress and membership demos.
+    for role in (SiteRole.EDITOR, SiteRole.TRANSLATOR):
+        ensure_demo_user(spec["key"], roles[role], report)
     report.add(f"{en_name}: http://{spec['hostname']}:{DEMO_PORT}/sq/  and  /en/")
     return {"site": site, "pages": pages, "spec": spec, "roles": roles}
 

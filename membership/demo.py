@@ -1,8 +1,8 @@
 """Demo content of the membership app (the ``demo_content`` hook).
 
 Volt Kosova and Kosovo We Want get a join page and a volunteer page in both
-languages, volunteer areas, a few clearly fictitious people and a demo membership
-officer. Idempotent: a second run finds everything in place.
+languages, volunteer areas and a few clearly fictitious people; every organisation
+gets a demo membership officer. Idempotent: a second run finds everything in place.
 """
 
 from home.demo import Bilingual, add_child, ensure_demo_user, locale, translate_page
@@ -163,7 +163,10 @@ def load(sites, report):
     for key, data in sites.items():
         site = data["site"]
         _settings(site)
-        roles = data.get("roles") or {}
+        officer_group = (data.get("roles") or {}).get(SiteRole.MEMBERSHIP_OFFICER)
+        if officer_group is not None:
+            # Every organisation has people: members, volunteers or signatories.
+            ensure_demo_user(key, officer_group, report)
         if key not in FORM_SITES:
             continue
         home = data["pages"].get("home") or site.root_page.specific
@@ -171,9 +174,6 @@ def load(sites, report):
         data["pages"]["join"] = join
         data["pages"]["volunteer"] = volunteer
         _people(site, key, join, volunteer)
-        officer_group = roles.get(SiteRole.MEMBERSHIP_OFFICER)
-        if officer_group is not None:
-            ensure_demo_user(f"{key}-membership", [officer_group], report)
         name = site.site_name or site.hostname
         people = Supporter.objects.filter(site=site).count()
         report.add(f"{name}: join and volunteer pages in sq and en; {people} people")

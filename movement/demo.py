@@ -3,7 +3,8 @@
 - #MyVoteCounts: a campaign index and the 2019 campaign with its three demands,
   the statement (with demo signatures), fictitious candidates' pledges and a
   progress history (its figures are marked as demo figures).
-- Volt Kosova and Kosovo We Want: their "About us" MovementPage.
+- Volt Kosova and Kosovo We Want: their "About us" MovementPage; Volt Kosova also a
+  campaign index, with no campaign yet.
 - Every site: a news index with a few news pages.
 
 Idempotent: pages are found by slug, records by natural keys.
@@ -607,6 +608,26 @@ DEMO_NAMES = [
 DEMO_MUNICIPALITIES = ["prizren", "fushe-kosove", "gjakove", "peje", "ferizaj", "prishtine"]
 
 
+def volt_campaigns(home):
+    """Volt Kosova's campaign index: no campaign of its own is published yet, so the
+    page says what will appear there (and the list says there is none yet)."""
+    t = Bilingual()
+    index = CampaignIndexPage(
+        title=t("Fushatat", "Campaigns"),
+        slug=t("fushatat", "campaigns"),
+        intro=t(
+            "Këtu do të publikojmë fushatat ndërgjegjësuese të Volt Kosova: çfarë kërkojmë, "
+            "deri kur, dhe si mund të merrni pjesë, në Kosovë ose në diasporë.",
+            "This is where Volt Kosova will publish its awareness campaigns: what we ask for, "
+            "by when, and how you can take part, in Kosovo or in the diaspora.",
+        ),
+        show_in_menus=True,
+    )
+    index, _ = add_child(home, index)
+    translate_page(index, "en", t.pairs)
+    return index
+
+
 def mvc_campaign(home, site, report):
     t = Bilingual()
     index = CampaignIndexPage(
@@ -947,6 +968,7 @@ def load(sites, report):
         home = entry["pages"]["home"]
         if key == "volt":
             entry["pages"]["about"] = volt_about(home)
+            entry["pages"]["campaigns"] = volt_campaigns(home)
         elif key == "kww":
             entry["pages"]["about"] = kww_about(home)
         elif key == "mvc":
@@ -956,4 +978,7 @@ def load(sites, report):
         entry["pages"]["news"] = news(key, site, home)
         # Event staff get their rights on the news index now that it exists.
         ensure_site_roles(site)
-    report.add("Movement: about pages, the #MyVoteCounts campaign and news in sq and en")
+    report.add(
+        "Movement: about pages, campaign indexes (Volt Kosova's without campaigns yet), "
+        "the #MyVoteCounts campaign and news in sq and en"
+    )

@@ -22,8 +22,9 @@ PAGE_TYPES = [
     "VolunteerPage",
 ]
 # Page types whose demo pages differ in more than their text (a congress before,
-# during or after it takes place): every page of these types is checked.
-EVERY_PAGE_OF = {"CongressPage"}
+# during or after it takes place; a campaign index with campaigns or still empty):
+# every page of these types is checked.
+EVERY_PAGE_OF = {"CongressPage", "CampaignIndexPage"}
 LANGUAGES = ["sq", "en"]
 DEMO_HOSTS = ["voltkosova.localhost", "kosovowewant.localhost", "myvotecounts.localhost"]
 

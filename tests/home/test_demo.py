@@ -1,14 +1,22 @@
-"""load_demo builds the three organisations in both languages, and is idempotent.
+"""load_demo builds the three organisations in both languages, with demo staff for
+each role, and is idempotent.
 
 Loading the demo takes a few seconds, so each test checks several things.
 """
 
 import io
+import stat
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from wagtail.models import Locale, Page, Revision, Site
+from wagtail.users.models import UserProfile
+
+from home.models import SiteRole
+from home.security.scope import can_change
+from movement.models import CampaignIndexPage
 
 SITES = [
     ("voltkosova.localhost:8000", "Volt Kosova", "An equal Kosovo, connected with Europe"),
@@ -22,8 +30,40 @@ def snapshot():
         "pages": sorted(Page.objects.values_list("id", "url_path", "live", "locale_id")),
         "revisions": Revision.objects.count(),
         "sites": sorted(Site.objects.values_list("hostname", "port", "root_page_id")),
-        "users": sorted(get_user_model().objects.values_list("username", "password")),
+        "users": sorted(
+            get_user_model().objects.values_list(
+                "username", "password", "email", "groups", "wagtail_userprofile__preferred_language"
+            )
+        ),
+        "staff_passwords": staff_passwords_file().read_text(),
     }
+
+
+def staff_passwords_file():
+    from django.conf import settings
+
+    return settings.VAR_DIR / "demo-staff-passwords.txt"
+
+
+# Event staff only where the organisation holds congresses (Kosovo We Want).
+STAFF = {
+    "voltkosova.localhost": {
+        SiteRole.EDITOR: "volt-editor",
+        SiteRole.TRANSLATOR: "volt-translator",
+        SiteRole.MEMBERSHIP_OFFICER: "volt-membership",
+    },
+    "kosovowewant.localhost": {
+        SiteRole.EDITOR: "kww-editor",
+        SiteRole.TRANSLATOR: "kww-translator",
+        SiteRole.EVENT_STAFF: "kww-events",
+        SiteRole.MEMBERSHIP_OFFICER: "kww-membership",
+    },
+    "myvotecounts.localhost": {
+        SiteRole.EDITOR: "mvc-editor",
+        SiteRole.TRANSLATOR: "mvc-translator",
+        SiteRole.MEMBERSHIP_OFFICER: "mvc-membership",
+    },
+}
 
 
 @pytest.fixture
@@ -42,6 +82,15 @@ def test_demo_twice_changes_nothing_and_prints_the_login(demo):
     before = snapshot()
     call_command("load_demo", stdout=io.StringIO())
     assert snapshot() == before
+
+    # A staff password changed in the admin is put back to the one written in var/.
+    editor = get_user_model().objects.get(username="volt-editor")
+    editor.set_password("changed-in-the-admin")
+    editor.save()
+    call_command("load_demo", stdout=io.StringIO())
+    assert snapshot()["staff_passwords"] == before["staff_passwords"]
+    editor.refresh_from_db()
+    assert not editor.check_password("changed-in-the-admin")
 
 
 def test_demo_sites_in_both_languages(demo, client):
@@ -75,3 +124,77 @@ def test_demo_sites_in_both_languages(demo, client):
     html = client.get("/en/contact/", HTTP_HOST="kosovowewant.localhost:8000").content.decode()
     assert "Pashko Vasa Str. 23" in html
     assert "+383 (0) 38 600 108" in html
+
+    # Volt Kosova has a campaign index with no campaign yet, in both languages.
+    index = CampaignIndexPage.objects.child_of(
+        Site.objects.get(hostname="voltkosova.localhost").root_page
+    ).get()
+    english_index = index.get_translation(english)
+    assert index.live and english_index.live
+    for page, intro, empty in (
+        (index, "fushatat ndërgjegjësuese të Volt Kosova", "Ende nuk ka fushata."),
+        (
+            english_index,
+            "Volt Kosova will publish its awareness campaigns",
+            "There are no campaigns yet.",
+        ),
+    ):
+        html = client.get(page.url, HTTP_HOST="voltkosova.localhost:8000").content.decode()
+        assert intro in html and empty in html, page.url
+
+
+def test_demo_staff_one_per_role_and_organisation_can_sign_in(demo, settings):
+    User = get_user_model()
+    passwords = dict(line.split() for line in staff_passwords_file().read_text().splitlines())
+    assert stat.S_IMODE(staff_passwords_file().stat().st_mode) == 0o600
+    assert sorted(passwords) == sorted(name for roles in STAFF.values() for name in roles.values())
+    assert len(set(passwords.values())) == len(passwords)  # one password each
+    languages = set()
+    for hostname, expected in STAFF.items():
+        site = Site.objects.get(hostname=hostname)
+        site_languages = set()
+        for role, _label in SiteRole.ROLE_CHOICES:
+            holders = User.objects.filter(
+                groups__site_role__site=site, groups__site_role__role=role
+            )
+            assert [user.username for user in holders] == (
+                [expected[role]] if role in expected else []
+            )
+        for role, username in expected.items():
+            user = User.objects.get(username=username)
+            assert user.groups.get().site_role.role == role  # that group only
+            assert user.email == f"{username}@example.org" and user.last_name == "Demo"
+            assert user.check_password(passwords[username])
+            assert not user.is_superuser and not user.is_staff
+            site_languages.add(UserProfile.get_for_user(user).preferred_language)
+            line = next(line for line in demo.splitlines() if f" {username} " in line)
+            assert line.startswith("Demo staff:") and site.site_name in line
+            assert str(staff_passwords_file()) in line and passwords[username] not in line
+        assert "sq" in site_languages, hostname  # someone works in Albanian
+        languages |= site_languages
+    assert languages == {"sq", "en"}
+
+    # Each signs in as under `make run` (config.settings.dev: the login lockout on, a
+    # second factor required of nobody) and gets the dashboard in their language.
+    settings.AXES_ENABLED = True
+    settings.ADMIN_2FA_REQUIRED_FOR = []
+    homes = {hostname: Site.objects.get(hostname=hostname).root_page.specific for hostname in STAFF}
+    for username, password in passwords.items():
+        client = Client()
+        response = client.post("/admin/login/", {"username": username, "password": password})
+        assert response.status_code == 302, username
+        dashboard = client.get("/admin/")
+        assert dashboard.status_code == 200, username
+        profile = UserProfile.get_for_user(User.objects.get(username=username))
+        assert f'lang="{profile.preferred_language}"' in dashboard.content.decode()
+
+    # Editors edit their own organisation's pages only.
+    for hostname, roles in STAFF.items():
+        editor = User.objects.get(username=roles[SiteRole.EDITOR])
+        for other, home in homes.items():
+            assert can_change(editor, home) == (other == hostname), (editor, other)
+    client = Client()
+    client.post("/admin/login/", {"username": "volt-editor", "password": passwords["volt-editor"]})
+    kww_home = homes["kosovowewant.localhost"]
+    assert client.get(f"/admin/pages/{kww_home.pk}/edit/").status_code != 200
+    assert client.get(f"/admin/pages/{homes['voltkosova.localhost'].pk}/edit/").status_code == 200

@@ -4,6 +4,10 @@ Idempotent: a second run finds everything in place and changes nothing. Apps add
 their own demo content with the ``demo_content`` Wagtail hook: a function taking
 ``(sites, report)``, where ``sites`` maps "volt", "kww" and "mvc" to the site, its
 pages so far and its spec, and ``report.add(line)`` prints a line at the end.
+
+Besides the superuser ``admin``, each organisation gets a demo account per role
+(``home.demo.ensure_demo_user``), each with its own password in
+var/demo-staff-passwords.txt; the printed "Demo staff:" lines list them.
 """
 
 from django.core.management.base import BaseCommand
