@@ -15,7 +15,6 @@ from wagtail.admin.panels import (
     HelpPanel,
     MultiFieldPanel,
     ObjectList,
-    PublishingPanel,
     TabbedInterface,
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -44,6 +43,7 @@ class CongressIndexPage(IntroMixin, BasePage):
     max_count_per_parent = 1
 
     search_fields = Page.search_fields + IntroMixin.search_fields
+    content_panels = Page.content_panels + IntroMixin.intro_panels
 
     class Meta:
         verbose_name = _("congress index page")
@@ -126,7 +126,7 @@ class CongressPage(RoutablePageMixin, IntroMixin, BasePage):
     content_panels = (
         Page.content_panels
         + [FieldRowPanel([FieldPanel("number"), FieldPanel("theme")])]
-        + IntroMixin.content_panels
+        + IntroMixin.intro_panels
         + [
             FieldPanel("aims"),
             MultiFieldPanel(
@@ -167,7 +167,7 @@ class CongressPage(RoutablePageMixin, IntroMixin, BasePage):
             ObjectList(programme_panels, heading=_("Programme")),
             ObjectList(stream_panels, heading=_("Livestream")),
             ObjectList(Page.promote_panels, heading=_("Promote")),
-            ObjectList([PublishingPanel()] + Page.settings_panels, heading=_("Settings")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
         ]
     )
 

@@ -21,7 +21,6 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     PageChooserPanel,
@@ -37,6 +36,7 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 from home.blocks import BaseStreamBlock
 from home.cache import limit_page_cache
 from home.models import BasePage, IntroMixin
+from home.panels import CompleteInlinePanel
 from membership.statements import StatementPageMixin
 
 from .blocks import AimBlock, MovementStreamBlock
@@ -58,7 +58,7 @@ class MovementPage(IntroMixin, BasePage):
     max_count_per_parent = 1
 
     search_fields = Page.search_fields + IntroMixin.search_fields + [index.SearchField("body")]
-    content_panels = Page.content_panels + IntroMixin.content_panels + [FieldPanel("body")]
+    content_panels = Page.content_panels + IntroMixin.intro_panels + [FieldPanel("body")]
 
     class Meta:
         verbose_name = _("movement page")
@@ -73,7 +73,7 @@ class CampaignIndexPage(IntroMixin, BasePage):
     max_count_per_parent = 1
 
     search_fields = Page.search_fields + IntroMixin.search_fields
-    content_panels = Page.content_panels + IntroMixin.content_panels
+    content_panels = Page.content_panels + IntroMixin.intro_panels
 
     class Meta:
         verbose_name = _("campaign index page")
@@ -168,7 +168,7 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
         FieldPanel("aims"),
         FieldPanel("body"),
     ]
-    demand_panels = [InlinePanel("demands", heading=_("Demands"), label=_("Demand"))]
+    demand_panels = [CompleteInlinePanel("demands", heading=_("Demands"), label=_("Demand"))]
 
     edit_handler = TabbedInterface(
         [
@@ -511,7 +511,7 @@ class NewsIndexPage(RoutablePageMixin, IntroMixin, BasePage):
     max_count_per_parent = 1
 
     search_fields = Page.search_fields + IntroMixin.search_fields
-    content_panels = Page.content_panels + IntroMixin.content_panels
+    content_panels = Page.content_panels + IntroMixin.intro_panels
 
     class Meta:
         verbose_name = _("news index page")
@@ -583,7 +583,7 @@ class NewsPage(IntroMixin, BasePage):
     content_panels = (
         Page.content_panels
         + [FieldPanel("date")]
-        + IntroMixin.content_panels
+        + IntroMixin.intro_panels
         + [FieldPanel("image"), PageChooserPanel("related_page"), FieldPanel("body")]
     )
 

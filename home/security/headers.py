@@ -9,6 +9,11 @@
   and a policy that runs nothing for uploaded files under ``/media/``
   (``MEDIA_CONTENT_SECURITY_POLICY``). It sits *outside* the page cache, so a page
   served from the cache gets its header here, freshly, like any other response.
+  A Wagtail preview (of a page or a snippet, ``request.is_preview``) keeps the policy
+  of the public page it shows, except ``frame-ancestors 'self'``: the admin shows it
+  in a frame of the admin's own origin. Its ``X-Frame-Options: SAMEORIGIN`` comes
+  from Wagtail's preview views; every public answer keeps ``DENY`` and
+  ``frame-ancestors 'none'``.
 
 A response whose rendering used ``request.csp_nonce`` carries a per-request nonce
 in its HTML; the page cache never stores it (``home.cache``: django-csp's lazy
@@ -16,6 +21,7 @@ in its HTML; the page cache never stores it (``home.cache``: django-csp's lazy
 inline script, so in practice no page is affected.
 """
 
+from csp.constants import SELF
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.urls import NoReverseMatch, get_urlconf, reverse
@@ -54,11 +60,17 @@ def _directives(setting_name):
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
-        if report_only or parts.config is not None:
-            return parts  # a view chose its own policy with csp_override
-        path = request.path_info
-        if path.startswith(admin_prefix()):
-            parts.config = _directives("ADMIN_CONTENT_SECURITY_POLICY")
-        elif path.startswith(settings.MEDIA_URL):
-            parts.config = _directives("MEDIA_CONTENT_SECURITY_POLICY")
+        if report_only:
+            return parts
+        if parts.config is None:  # else a view chose its own policy with csp_override
+            path = request.path_info
+            if path.startswith(admin_prefix()):
+                parts.config = _directives("ADMIN_CONTENT_SECURITY_POLICY")
+            elif path.startswith(settings.MEDIA_URL):
+                parts.config = _directives("MEDIA_CONTENT_SECURITY_POLICY")
+        if getattr(request, "is_preview", False):
+            # Wagtail renders a preview by running the middleware on a request for the
+            # object's public URL (``make_preview_request``), so the public policy
+            # applies; the admin shows that answer in a frame of its own origin.
+            parts.replace = {**(parts.replace or {}), "frame-ancestors": [SELF]}
         return parts
