@@ -4,22 +4,27 @@
   NewsIndexPage (the movement app's ``movement.NewsIndexPage``, found by content
   type so that congress never imports movement), and manage outcomes and speakers.
   They get no other page, no settings, no users and no personal data.
-- Outcomes belong to a congress page: a user may manage an outcome only when they may
-  edit its congress page, so staff of one site never touch another site's outcomes.
-- Speakers belong to a site (``Speaker.site``): a user may do with a speaker what one
-  of their role groups *of that site* allows (``SitePermissionPolicy``), so an
-  editor of one organisation never sees, edits or chooses another's speakers.
+- Outcomes belong to the site of their congress page, speakers to a site
+  (``Speaker.site``): a user may do with one what a role group of theirs *of that
+  site* allows (``OutcomePermissionPolicy``, ``SitePermissionPolicy``), so staff of
+  one organisation never see, edit or choose another's. Translators see them all
+  and change and publish their translations only.
 """
 
 from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from wagtail.models import Page, Site
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from home.models import SiteRole
-from home.roles import grant_model_permissions, grant_page_permissions, site_root_pages
+from home.roles import (
+    PagePathPolicy,
+    SiteRolePermissionPolicy,
+    grant_model_permissions,
+    grant_page_permissions,
+    site_root_pages,
+)
 
 from .models import CongressIndexPage, CongressPage
 
@@ -32,6 +37,15 @@ CONGRESS_MODEL_PERMISSIONS = [
     "add_speaker",
     "change_speaker",
     "delete_speaker",
+]
+# Translators see every outcome and speaker of their site, and change and publish
+# their translations (home.roles.SiteRolePermissionPolicy).
+TRANSLATOR_MODEL_PERMISSIONS = [
+    "view_outcome",
+    "change_outcome",
+    "publish_outcome",
+    "view_speaker",
+    "change_speaker",
 ]
 MEDIA_PERMISSIONS = {
     "wagtailimages": ["add_image", "choose_image"],
@@ -74,6 +88,8 @@ def site_role_permissions(site_role):
     elif site_role.role == SiteRole.EDITOR:
         # Editors already edit every page of their site, congress pages included.
         grant_model_permissions(group, "congress", CONGRESS_MODEL_PERMISSIONS)
+    elif site_role.role == SiteRole.TRANSLATOR:
+        grant_model_permissions(group, "congress", TRANSLATOR_MODEL_PERMISSIONS)
 
 
 def grant_on_new_index_page(page):
@@ -94,37 +110,30 @@ def editable_congresses(user):
     return CongressPage.objects.filter(pk__in=editable.values("pk"))
 
 
-class OutcomePermissionPolicy(ModelPermissionPolicy):
-    """Model permissions, and for one outcome also the right to edit its congress."""
+class OutcomePermissionPolicy(PagePathPolicy):
+    """An outcome belongs to the site of its congress page: a user may do with it what
+    one of their role groups *of that site* allows (translators: with its
+    translations; see ``home.roles.SiteRolePermissionPolicy``)."""
 
-    def user_has_permission_for_instance(self, user, action, instance):
-        if not self.user_has_permission(user, action):
-            return False
-        if user.is_superuser or instance.congress_id is None:
-            return True
-        return instance.congress.permissions_for_user(user).can_edit()
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        instances = super().instances_user_has_any_permission_for(user, actions)
-        if user.is_superuser:
-            return instances
-        return instances.filter(congress__in=editable_congresses(user))
+    def __init__(self, model, auth_model=None):
+        super().__init__(model, "congress", auth_model=auth_model)
 
 
-class SitePermissionPolicy(ModelPermissionPolicy):
-    """Model permissions, each counted only on the sites whose role group gives it.
+class SitePermissionPolicy(SiteRolePermissionPolicy):
+    """For a model with a ``site`` foreign key (speakers): a user may do ``action``
+    with an instance when a role group of theirs tied to the instance's site holds
+    the model permission for ``action`` (translators: with its translations). A
+    permission given some other way opens no instance of any site."""
 
-    For a model with a ``site`` foreign key: a user may do ``action`` with an
-    instance when a group of theirs tied to the instance's site (``SiteRole``) holds
-    the model permission for ``action``. A permission given some other way (to the
-    user, or by a group of another site) opens no instance of any site.
-    """
+    def rows_of_site(self, site):
+        return Q(site=site)
+
+    def site_id_of(self, instance):
+        return instance.site_id
 
     def sites_for(self, user, actions):
-        """Sites on which ``user`` may do one of ``actions`` with the model."""
+        """Sites on which a role group of ``user`` holds the model permission for one
+        of ``actions`` (the choices of the speaker form's site)."""
         if not (user.is_active and user.is_authenticated):
             return Site.objects.none()
         if user.is_superuser:
@@ -136,17 +145,3 @@ class SitePermissionPolicy(ModelPermissionPolicy):
                 get_permission_codename(action, self.model._meta) for action in actions
             ],
         ).distinct()
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_any_permission_for_instance(user, [action], instance)
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        if not self.user_has_any_permission(user, actions):
-            return False
-        return self.sites_for(user, actions).filter(pk=instance.site_id).exists()
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        instances = super().instances_user_has_any_permission_for(user, actions)
-        if user.is_active and user.is_superuser:
-            return instances
-        return instances.filter(site__in=self.sites_for(user, actions))

@@ -10,10 +10,19 @@ class HomeConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import invalidation
+        from . import invalidation, translations, translations_tree
         from .demo import ensure_locales
+        from .roles import complete_site_roles
+        from .security import restrictions
 
         invalidation.connect()
+        translations.connect()
+        # A page and its translations share their privacy; deleted media leave no
+        # dangling copy in wagtail-localize (home/translations_tree.py).
+        restrictions.connect()
+        translations_tree.connect()
         # Every configured content language gets its Locale: adding a language is a
         # settings change, not a data migration.
         post_migrate.connect(ensure_locales, sender=self)
+        # The role groups of every organisation get what the roles hold now.
+        post_migrate.connect(complete_site_roles, sender=self)

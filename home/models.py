@@ -7,7 +7,6 @@ from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
@@ -18,6 +17,7 @@ from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, CallToActionBlock
+from .panels import CompleteInlinePanel
 from .security.choosers import ScopedAdminModelForm, ScopedAdminPageForm
 
 
@@ -46,6 +46,12 @@ class BasePage(Page):
     class Meta:
         abstract = True
 
+    def permissions_for_user(self, user):
+        # A translation's privacy is its source page's (home/translations_tree.py).
+        from .translations_tree import TranslationPermissionTester
+
+        return TranslationPermissionTester(user, self)
+
 
 class IntroMixin(models.Model):
     """A short introduction shown under the title and used as the page summary."""
@@ -58,7 +64,9 @@ class IntroMixin(models.Model):
     )
 
     search_fields = [index.SearchField("intro")]
-    content_panels = [FieldPanel("intro")]
+    # Not named content_panels: listed before Page among a page type's bases, it would
+    # replace Page.content_panels (the title) in a page type that declares none.
+    intro_panels = [FieldPanel("intro")]
 
     class Meta:
         abstract = True
@@ -136,7 +144,7 @@ class StandardPage(IntroMixin, BasePage):  # noqa: DJ008 - Page.__str__ is the t
     subpage_types = ["home.StandardPage"]
 
     search_fields = Page.search_fields + IntroMixin.search_fields + [index.SearchField("body")]
-    content_panels = Page.content_panels + IntroMixin.content_panels + [FieldPanel("body")]
+    content_panels = Page.content_panels + IntroMixin.intro_panels + [FieldPanel("body")]
 
     class Meta:
         verbose_name = _("standard page")
@@ -185,7 +193,7 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
         [
             ObjectList(
                 [
-                    InlinePanel(
+                    CompleteInlinePanel(
                         "texts",
                         heading=_("Name, tagline and address in each language"),
                         label=_("Language"),

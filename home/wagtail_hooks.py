@@ -1,5 +1,13 @@
 from wagtail import hooks
 
+from . import translations_tree
 from .cache import mark_page_cacheable
 
 hooks.register("before_serve_page", mark_page_cacheable)
+
+# Deleting or unpublishing a source page does the same to its translations, and says
+# so first (home/translations_tree.py).
+hooks.register("construct_translated_pages_to_cascade_actions", translations_tree.cascade_deletion)
+hooks.register("before_delete_page", translations_tree.warn_about_translations)
+hooks.register("before_unpublish_page", translations_tree.refuse_unpublish_without_translations)
+hooks.register("before_bulk_action", translations_tree.refuse_bulk_without_translations)

@@ -25,6 +25,9 @@ SNIPPET_PERMISSIONS = {
     "pledge": ["add_pledge", "change_pledge", "delete_pledge"],
     "progressupdate": ["add_progressupdate", "change_progressupdate", "delete_progressupdate"],
 }
+# Translators see every progress update of their site and change its translations
+# (home.roles.SiteRolePermissionPolicy); pledges are not translated.
+TRANSLATOR_PERMISSIONS = ["view_progressupdate", "change_progressupdate"]
 EVENT_STAFF_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]
 
 # Forms: only campaign pages (and their demands) of the user's own sites
@@ -104,11 +107,14 @@ register_snippet(CampaignRecordsGroup)
 
 @hooks.register("site_role_permissions")
 def movement_role_permissions(site_role):
-    """Editors keep pledges and progress up to date; event staff publish news."""
+    """Editors keep pledges and progress up to date, translators translate progress
+    updates; event staff publish news."""
     group = site_role.group
     if site_role.role == SiteRole.EDITOR:
         for codenames in SNIPPET_PERMISSIONS.values():
             grant_model_permissions(group, "movement", codenames)
+    elif site_role.role == SiteRole.TRANSLATOR:
+        grant_model_permissions(group, "movement", TRANSLATOR_PERMISSIONS)
     elif site_role.role == SiteRole.EVENT_STAFF:
         root = site_role.site.root_page
         for news_index in NewsIndexPage.objects.descendant_of(root).filter(

@@ -6,11 +6,18 @@ editor or translator of one organisation could submit, sync, rewrite, download,
 upload, machine-translate or stop the translations of another's pages and snippets.
 ``AdminScopeMiddleware`` adds the missing check before any of its views runs: every
 view of the ``wagtail_localize`` namespace is listed in ``LOCALIZE_RULES`` with the
-object its URL names;
-the user must be able to change that object (a page they may edit, a snippet its
-permission policy lets them change). A view of those namespaces that is not listed
-is refused (fail closed), so a new view in a wagtail-localize upgrade stays shut
-until someone decides how to check it.
+object its URL names; the user must be able to translate that object
+(``can_translate``: a page they may edit, a snippet its permission policy lets them
+change or see). A view of those namespaces that is not listed is refused (fail
+closed), so a new view in a wagtail-localize upgrade stays shut until someone
+decides how to check it.
+
+What makes a translation live is checked against the right to publish it
+(``LOCALIZE_GUARDS``): "Sync translated pages" with "Publish immediately" (the
+option is also left out of the form for those who may not publish every
+translation), converting a translation into an alias of its source; and a page is
+translated only under its parent's translation, never under a copy of the parent
+that wagtail-localize would otherwise make and publish in the source language.
 
 The same middleware keeps Wagtail's and wagtail-localize's site-wide reports, which
 list every organisation's items, to superusers (``SUPERUSER_VIEWS``); others get the
@@ -26,6 +33,8 @@ Media listings' tag filters are narrowed to the user's items on the way out
 (``process_template_response``, ``home/security/tags.py``).
 """
 
+from django import forms
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
@@ -36,7 +45,7 @@ from django.utils.translation import gettext as _
 from wagtail.admin.views.chooser import page_models_from_string
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import DraftStateMixin, Locale, Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
 from wagtail.snippets.views.snippets import get_snippet_model_from_url_params
@@ -53,6 +62,27 @@ def can_change(user, instance):
         return instance.permissions_for_user(user).can_edit()
     policy = policy_registry.get_by_type(type(instance))
     return policy.user_has_permission_for_instance(user, "change", instance)
+
+
+def can_translate(user, instance):
+    """Whether ``user`` may translate ``instance``: start, sync, write and preview its
+    translations. A page they may edit; a snippet they may change or see (translators
+    see their organisation's snippets in every language, ``home.roles``)."""
+    if isinstance(instance, Page):
+        return instance.permissions_for_user(user).can_edit()
+    policy = policy_registry.get_by_type(type(instance))
+    return policy.user_has_any_permission_for_instance(user, ["change", "view"], instance)
+
+
+def can_publish(user, instance):
+    """Whether ``user`` may make ``instance`` live (a snippet without draft states is
+    live whenever it is saved)."""
+    if isinstance(instance, Page):
+        return instance.permissions_for_user(user).can_publish()
+    if not isinstance(instance, DraftStateMixin):
+        return can_change(user, instance)
+    policy = policy_registry.get_by_type(type(instance))
+    return policy.user_has_permission_for_instance(user, "publish", instance)
 
 
 def _source_instance(source):
@@ -154,7 +184,103 @@ def is_allowed(user, view_name, kwargs):
         return True
     if rule == SUPERUSER:
         return False
-    return can_change(user, rule(kwargs))
+    return can_translate(user, rule(kwargs))
+
+
+# What makes a translation live: fn(request, kwargs) -> None (go on) or a response;
+# it may raise PermissionDenied. Run after the view's rule.
+
+# The option of "Sync translated pages" (wagtail_localize.views.update_translations)
+# that publishes every translation.
+PUBLISH_OPTION = "publish_translations"
+
+
+def _sync_targets(kwargs):
+    source = get_object_or_404(TranslationSource, pk=kwargs["translation_source_id"])
+    targets = []
+    for each in source.translations.filter(enabled=True).select_related("source"):
+        try:
+            targets.append(each.get_target_instance())
+        except ObjectDoesNotExist:
+            continue
+    return targets
+
+
+def may_publish_every_translation(user, kwargs):
+    if user.is_active and user.is_superuser:
+        return True
+    return all(can_publish(user, target) for target in _sync_targets(kwargs))
+
+
+def _sync_publishes_what_the_user_may(request, kwargs):
+    """ "Publish immediately" publishes every translation of the source, with the
+    source's text where it is not translated yet: only for a user who may publish
+    each of them."""
+    if request.method != "POST":
+        return None
+    option = forms.BooleanField(required=False)
+    value = option.widget.value_from_datadict(request.POST, {}, PUBLISH_OPTION)
+    if option.clean(value) and not may_publish_every_translation(request.user, kwargs):
+        raise PermissionDenied
+    return None
+
+
+def _alias_publishes_the_source(request, kwargs):
+    """Converting a translation into an alias puts the source's live content in its
+    place at once."""
+    if not can_publish(request.user, _page(kwargs)):
+        raise PermissionDenied
+    return None
+
+
+def _parent_is_translated(request, kwargs):
+    """wagtail-localize puts a page's translation under its parent's translation; where
+    the parent has none, it makes a copy (an alias) of the parent, live at once with
+    the source's text. Translate the parent first."""
+    if request.method != "POST":
+        return None
+    page = _page(kwargs)
+    parent = page.get_parent()
+    if parent is None or parent.is_root():
+        return None
+    wanted = [pk for pk in request.POST.getlist("locales") if pk.isdigit()]
+    translated = Page.objects.filter(
+        translation_key=parent.translation_key, alias_of__isnull=True
+    ).values("locale_id")
+    missing = Locale.objects.filter(pk__in=wanted).exclude(pk__in=translated)
+    if not missing:
+        return None
+    language = UserProfile.get_for_user(request.user).get_preferred_language()
+    with translation.override(language):
+        message = _(
+            "Translate the page “%(parent)s” into %(languages)s first: a page's "
+            "translation goes under its parent's translation."
+        ) % {
+            "parent": parent.get_admin_display_title(),
+            "languages": ", ".join(locale.get_display_name() for locale in missing),
+        }
+    messages.error(request, message)
+    return redirect(request.get_full_path())
+
+
+LOCALIZE_GUARDS = {
+    "wagtail_localize:update_translations": _sync_publishes_what_the_user_may,
+    "wagtail_localize:convert_to_alias": _alias_publishes_the_source,
+    "wagtail_localize:submit_page_translation": _parent_is_translated,
+}
+
+
+def hide_publish_option(request, response):
+    """Leave "Publish immediately" out of "Sync translated pages" for a user who may
+    not publish every translation (the POST is refused anyway)."""
+    match = request.resolver_match
+    if match is None or match.view_name != "wagtail_localize:update_translations":
+        return
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if form is None or PUBLISH_OPTION not in form.fields:
+        return
+    if not may_publish_every_translation(request.user, match.kwargs):
+        del form.fields[PUBLISH_OPTION]
 
 
 # Wagtail's own views that show a page, or take input, without the check the rest of
@@ -289,7 +415,7 @@ MEDIA_CHOOSERS = {
 def guard_for(view_name):
     if view_name.split(":", 1)[0] in MEDIA_CHOOSERS:
         return _media_chooser
-    return WAGTAIL_GUARDS.get(view_name)
+    return LOCALIZE_GUARDS.get(view_name) or WAGTAIL_GUARDS.get(view_name)
 
 
 class AdminScopeMiddleware:
@@ -311,4 +437,5 @@ class AdminScopeMiddleware:
     def process_template_response(self, request, response):
         if request.user.is_authenticated:
             scope_tag_filter(request, response)
+            hide_publish_option(request, response)
         return response

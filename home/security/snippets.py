@@ -6,7 +6,9 @@ policies (``congress.permissions``, ``movement.permissions``) answer per instanc
 with the organisation the object belongs to. ``ScopedSnippetViewSet`` makes every
 view use that answer:
 
-- the listing holds only what the user may manage (``MANAGE_ACTIONS``);
+- the listing holds only what the user may manage (``MANAGE_ACTIONS``) or see
+  ("view": translators see their organisation's snippets in every language, to
+  translate them); a row they may not manage links to no edit view;
 - every view of one object (edit, delete, copy, history, usage, inspect,
   revisions, lock, workflow, preview) refuses another organisation's object (403);
 - the chooser lists and returns only what ``choosable`` allows
@@ -22,7 +24,7 @@ permission policy that checks the instance; nothing else.
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_list_or_404
-from django.utils.functional import classproperty
+from django.utils.functional import cached_property, classproperty
 from wagtail.permissions import policy_registry
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.models import get_snippet_models
@@ -31,15 +33,18 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .choosers import ScopedChooserViewSet
 
-# A user who may do any of these with an object sees it in the admin.
+# A user who may do any of these with an object opens it in the admin.
 MANAGE_ACTIONS = ["change", "publish", "delete"]
+# ... and with these, sees it in the listing.
+LISTING_ACTIONS = [*MANAGE_ACTIONS, "view"]
 
 
-def managed(model, user, queryset=None):
-    """``queryset`` (all of ``model``) limited to what ``user`` may manage."""
+def managed(model, user, queryset=None, actions=MANAGE_ACTIONS):
+    """``queryset`` (all of ``model``) limited to what ``user`` may manage (or do
+    one of ``actions`` with)."""
     queryset = model._default_manager.all() if queryset is None else queryset
     allowed = policy_registry.get_by_type(model).instances_user_has_any_permission_for(
-        user, MANAGE_ACTIONS
+        user, actions
     )
     return queryset.filter(pk__in=allowed.values("pk"))
 
@@ -61,7 +66,16 @@ def _scoped(view_class):
 
 class ScopedIndexView(snippet_views.IndexView):
     def get_base_queryset(self):
-        return managed(self.model, self.request.user, super().get_base_queryset())
+        return managed(self.model, self.request.user, super().get_base_queryset(), LISTING_ACTIONS)
+
+    @cached_property
+    def manageable_pks(self):
+        return set(managed(self.model, self.request.user).values_list("pk", flat=True))
+
+    def get_edit_url(self, instance):
+        if instance.pk not in self.manageable_pks:
+            return None
+        return super().get_edit_url(instance)
 
 
 class ScopedSnippetViewSet(SnippetViewSet):

@@ -376,17 +376,22 @@ def test_translation_screens_of_another_sites_records_are_refused(client, two_si
     assert forbidden(client.get(detail(b["update"])))
 
 
-def test_translators_translate_pages_not_campaign_records(client, two_sites):
-    """A translator may not change a progress update (nor then edit its
-    translation), so submitting one for translation is refused too."""
+def test_translators_translate_their_own_sites_progress_updates(client, two_sites):
+    """A translator sees the progress updates of their site (to translate them), but
+    cannot change the Albanian ones; another site's stay shut."""
     user = make_user(two_sites["org_a"].site, SiteRole.TRANSLATOR, "perkthyes")
     assert user.has_perm("wagtail_localize.submit_translation")
     client.force_login(user)
-    submit = reverse(
-        "wagtail_localize:submit_snippet_translation",
-        args=["movement", "progressupdate", two_sites["a"]["update"].pk],
-    )
-    assert forbidden(client.get(submit))
+
+    def submit(update):
+        return reverse(
+            "wagtail_localize:submit_snippet_translation",
+            args=["movement", "progressupdate", update.pk],
+        )
+
+    assert client.get(submit(two_sites["a"]["update"])).status_code == 200
+    assert forbidden(client.get(submit(two_sites["b"]["update"])))
+    assert forbidden(client.get(url("progressupdate", "edit", two_sites["a"]["update"].pk)))
 
 
 def test_snippet_api_listing_of_wagtail_localize_is_for_superusers(client, two_sites, editor_a):
