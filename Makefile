@@ -44,8 +44,16 @@ run: setup ## Set up and serve the demo sites with gunicorn on 127.0.0.1:8000 (H
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
 	@echo "  http://voltkosova.localhost:$(PORT)/  http://kosovowewant.localhost:$(PORT)/  http://myvotecounts.localhost:$(PORT)/"
 	@echo "  Admin login: see the 'Admin:' line above (password also in var/demo-admin-password)"
-	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
-		WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	@echo "  Demo staff: see the 'Demo staff:' lines above (passwords in var/demo-staff-passwords.txt)"
+	@# Tasks go to the database and two workers run them beside gunicorn, as in
+	@# production: one for emails, one for exports (so no email waits behind an
+	@# export). They stop with the server.
+	export DJANGO_DEBUG=0 TASKS_BACKEND=$${TASKS_BACKEND:-django_tasks_db.DatabaseBackend} \
+		WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(PY) manage.py db_worker --queue-name default & emails=$$!; \
+	$(PY) manage.py db_worker --queue-name exports & exports=$$!; \
+	trap 'kill $$emails $$exports 2>/dev/null; wait $$emails $$exports 2>/dev/null' EXIT INT TERM; \
+	GUNICORN_BIND=$(HOST):$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
 		$(BIN)/gunicorn -c site/gunicorn.conf.py config.wsgi
 
 .PHONY: test

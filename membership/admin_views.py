@@ -7,44 +7,39 @@ person up within those sites, so a URL with another organisation's id is a 404.
 """
 
 import csv
+import hashlib
 import io
 import json
-from datetime import datetime, time, timedelta
+import re
+import unicodedata
+from datetime import timedelta
 
-from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpResponse
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
-from wagtail.models import Page
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from home.models import SiteRole
 from home.roles import sites_for_user
 
 from . import exports, services
-from .constants import MUNICIPALITY_CHOICES, MUNICIPALITY_NAMES, OUTSIDE_KOSOVO
-from .emails import search_term
+from .constants import MUNICIPALITY_CHOICES, OUTSIDE_KOSOVO
 from .forms import PaperImportForm, PaperSignatureForm
-from .records import AuditEntry, SignUp, Supporter
+from .people import UNSENT, PeopleFilterForm, filtered
+from .records import AuditEntry, ExportJob, PaperImport, PaperUpload, SignUp, Supporter
 from .statements import StatementPageMixin
 
 PER_PAGE = 50
-#: Pending sign-ups whose confirmation email the mail server refused (still
-#: retrying, or given up): staff can send it again.
-UNSENT = Q(
-    state=SignUp.State.PENDING,
-    email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.GAVE_UP],
-)
 
 
 # -- access ---------------------------------------------------------------------------
@@ -100,129 +95,66 @@ def statement_pages(sites):
 # -- listing --------------------------------------------------------------------------
 
 
-class PeopleFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"),
-        required=False,
-        choices=[("", gettext_lazy("All kinds"))] + SignUp.Kind.choices,
-    )
-    state = forms.ChoiceField(
-        label=gettext_lazy("State"),
-        required=False,
-        choices=[("", gettext_lazy("All states"))] + SignUp.State.choices,
-    )
-    municipality = forms.ChoiceField(
-        label=gettext_lazy("Municipality"),
-        required=False,
-        choices=[("", gettext_lazy("All municipalities"))] + MUNICIPALITY_CHOICES,
-    )
-    date_from = forms.DateField(
-        label=gettext_lazy("Signed up from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("Signed up until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    email = forms.ChoiceField(
-        label=gettext_lazy("Confirmation email"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("Any")),
-            ("unsent", gettext_lazy("Confirmation email not sent")),
-        ],
-    )
-    page = forms.ChoiceField(label=gettext_lazy("Page"), required=False)
-    site = forms.ChoiceField(label=gettext_lazy("Organisation"), required=False)
-
-    def __init__(self, *args, sites, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [("", _("All my organisations"))] + [
-            (str(s.pk), s.site_name or s.hostname) for s in sites
-        ]
-        if len(sites) < 2:
-            del self.fields["site"]
-        page_ids = (
-            SignUp.objects.filter(supporter__site__in=sites, page__isnull=False)
-            .values_list("page_id", flat=True)
-            .distinct()
-        )
-        self.fields["page"].choices = [("", _("All pages"))] + [
-            (str(p.pk), f"{p.title} ({p.locale.language_code})")
-            for p in Page.objects.filter(pk__in=page_ids).select_related("locale").order_by("title")
-        ]
-
-    def signup_conditions(self):
-        """Conditions on a sign-up (kind, state, page, date) as a Q object."""
-        data = self.cleaned_data if self.is_valid() else {}
-        q = Q()
-        if data.get("kind"):
-            q &= Q(kind=data["kind"])
-        if data.get("state"):
-            q &= Q(state=data["state"])
-        if data.get("page"):
-            q &= Q(page_id=int(data["page"]))
-        if data.get("email") == "unsent":
-            q &= UNSENT
-        tz = timezone.get_current_timezone()
-        if data.get("date_from"):
-            q &= Q(created_at__gte=datetime.combine(data["date_from"], time.min, tzinfo=tz))
-        if data.get("date_to"):
-            q &= Q(
-                created_at__lt=datetime.combine(data["date_to"], time.min, tzinfo=tz)
-                + timedelta(days=1)
-            )
-        return q
-
-    def person_conditions(self):
-        data = self.cleaned_data if self.is_valid() else {}
-        q = Q()
-        if data.get("municipality"):
-            q &= Q(municipality=data["municipality"])
-        term = (data.get("q") or "").strip()
-        if term:
-            q &= (
-                Q(given_name__icontains=term)
-                | Q(family_name__icontains=term)
-                | Q(email__icontains=search_term(term))
-                | Q(phone__icontains=term)
-            )
-        return q
-
-
 def _filtered(request, sites):
-    form = PeopleFilterForm(request.GET or None, sites=list(sites))
-    shown_sites = _chosen_sites(request, sites)
-    people = Supporter.objects.filter(site__in=shown_sites).filter(form.person_conditions())
-    signup_q = form.signup_conditions()
-    if signup_q:
-        people = people.filter(Exists(SignUp.objects.filter(signup_q, supporter=OuterRef("pk"))))
-    signups = (
-        SignUp.objects.filter(supporter__in=people)
-        .filter(signup_q)
-        .select_related("supporter__site", "page")
-        .order_by("supporter__site_id", "supporter_id", "pk")
-    )
-    return form, people, signups
+    return filtered(request.GET, sites, _chosen_sites(request, sites))
+
+
+def _filters(request):
+    """The filters of the request, as kept in the audit log and export jobs."""
+    return {key: value for key, value in request.GET.items() if key != "p"}
+
+
+class ListingPage:
+    """One page of a listing, found without counting the listing: one row more than
+    a page tells whether there is a next page (a COUNT of a million people costs
+    more than the page itself)."""
+
+    def __init__(self, queryset, number, per_page=PER_PAGE):
+        start = (number - 1) * per_page
+        found = list(queryset[start : start + per_page + 1])
+        self.number = number
+        self.object_list = found[:per_page]
+        self.has_next = len(found) > per_page
+        self.has_previous = number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self.previous_page_number = number - 1
+        self.next_page_number = number + 1
+        self.start_index = start + 1 if self.object_list else 0
+        self.end_index = start + len(self.object_list)
+
+
+def _page_number(value):
+    value = str(value or "")
+    return max(1, int(value)) if value.isdigit() and len(value) <= 7 else 1
 
 
 def people_index(request):
     sites = _require(request, "membership.view_supporter")
     form, people, _signups = _filtered(request, sites)
-    people = people.select_related("site").annotate(
-        signup_count=Count("signups"),
-        confirmed_count=Count("signups", filter=Q(signups__state=SignUp.State.CONFIRMED)),
+    page_obj = ListingPage(
+        people.select_related("site").order_by("-created_at", "-pk"),
+        _page_number(request.GET.get("p")),
     )
-    paginator = Paginator(people.order_by("-created_at", "-pk"), PER_PAGE)
-    page_obj = paginator.get_page(request.GET.get("p"))
+    listed = page_obj.object_list
+    counts = {
+        row["supporter_id"]: row
+        for row in SignUp.objects.filter(supporter__in=[person.pk for person in listed])
+        .order_by()
+        .values("supporter_id")
+        .annotate(total=Count("pk"), confirmed=Count("pk", filter=Q(state=SignUp.State.CONFIRMED)))
+    }
+    for person in listed:
+        person.signup_count = counts.get(person.pk, {}).get("total", 0)
+        person.confirmed_count = counts.get(person.pk, {}).get("confirmed", 0)
     query = request.GET.copy()
     query.pop("p", None)
     shown_sites = list(_chosen_sites(request, sites))
-    unsent = Supporter.objects.filter(
-        Exists(SignUp.objects.filter(UNSENT, supporter=OuterRef("pk"))), site__in=shown_sites
+    # Counted from the few sign-ups the mail server refused (an index finds them).
+    unsent = (
+        SignUp.objects.filter(UNSENT, supporter__site__in=shown_sites)
+        .order_by()
+        .values("supporter_id")
+        .distinct()
     )
     return TemplateResponse(
         request,
@@ -233,8 +165,7 @@ def people_index(request):
             "can_change": request.user.has_perm("membership.change_supporter"),
             "form": form,
             "page_obj": page_obj,
-            "people": page_obj.object_list,
-            "total": paginator.count,
+            "people": listed,
             "query": query.urlencode(),
             "can_export": request.user.has_perm("membership.export_supporter"),
             "can_enter_paper": request.user.has_perm("membership.enter_paper_signatures"),
@@ -243,37 +174,151 @@ def people_index(request):
     )
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
 def people_export(request, fmt):
+    """GET csv: the CSV, streamed as it is read from the database (or, beyond
+    ``MEMBERSHIP_EXPORT_STREAM_ROWS`` sign-ups, a page offering to prepare it in the
+    background). POST xlsx or csv: an export job, built in the background and
+    downloaded from the Exports screen."""
     sites = _require(request, "membership.export_supporter")
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in ExportJob.Format.values:
         raise PermissionDenied
-    _form, _people, signups = _filtered(request, sites)
+    if fmt == ExportJob.Format.XLSX or request.method == "POST":
+        return _start_export(request, sites, fmt)
+    shown_sites = list(_chosen_sites(request, sites))
+    _form, _people, signups = filtered(request.GET, sites, shown_sites)
     include_special = special_allowed(request.user)
-    signups = list(signups)
-    for site in {s.supporter.site for s in signups} or set(_chosen_sites(request, sites)):
+    limit = settings.MEMBERSHIP_EXPORT_STREAM_ROWS
+    if signups.order_by()[: limit + 1].count() > limit:
+        return TemplateResponse(
+            request,
+            "membership/admin/export_large.html",
+            {"limit": limit, "query": request.GET.urlencode()},
+        )
+    per_site = dict(signups.order_by().values_list("supporter__site_id").annotate(rows=Count("pk")))
+    for site in [s for s in shown_sites if per_site.get(s.pk)] or shown_sites:
         services.audit(
             site,
             request.user,
             AuditEntry.Action.EXPORT_LIST,
             format=fmt,
-            rows=sum(1 for s in signups if s.supporter.site_id == site.pk),
-            filters={k: v for k, v in request.GET.items() if k != "p"},
+            rows=per_site.get(site.pk, 0),
+            filters=_filters(request),
             special_category=include_special,
         )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        # ?dialect=semicolon: the separator of spreadsheets in Albanian and most
-        # European locales, which then open the file directly.
-        response = HttpResponse(
-            exports.to_csv(signups, include_special, request.GET.get("dialect")),
-            content_type="text/csv; charset=utf-8",
-        )
-    else:
-        response = HttpResponse(
-            exports.to_xlsx(signups, include_special),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    # ?dialect=semicolon: the separator of spreadsheets in Albanian and most European
+    # locales, which then open the file directly.
+    response = StreamingHttpResponse(
+        exports.csv_chunks(signups, include_special, request.GET.get("dialect")),
+        content_type=CSV_TYPE,
+    )
     response["Content-Disposition"] = f'attachment; filename="people-{stamp}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _start_export(request, sites, fmt):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    waiting = ExportJob.objects.filter(
+        user=request.user,
+        state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING],
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    )
+    if waiting.exists():
+        messages.warning(
+            request, _("Your previous export is still being prepared: wait for it first.")
+        )
+        return redirect("membership_exports")
+    job = ExportJob.objects.create(
+        user=request.user,
+        username=request.user.get_username(),
+        format=fmt,
+        filters=_filters(request),
+        include_special=special_allowed(request.user),
+        language=translation.get_language() or "",
+    )
+    job.sites.set(_chosen_sites(request, sites))
+    exports.build_export.enqueue(job.pk)
+    messages.success(
+        request, _("The file is being prepared. It is listed here when it is ready, for a day.")
+    )
+    return redirect("membership_exports")
+
+
+def _may_download(user, job, sites):
+    """An officer (with the export permission) of every organisation of the export,
+    and allowed the special-category column if the file has it."""
+    job_sites = set(job.sites.values_list("pk", flat=True))
+    allowed = set(sites.values_list("pk", flat=True))
+    return (
+        bool(job_sites)
+        and job_sites <= allowed
+        and (not job.include_special or special_allowed(user))
+    )
+
+
+def describe_filters(filters, sites):
+    """[(label, value shown)] of an export's filters."""
+    form = PeopleFilterForm(filters or None, sites=list(sites))
+    described = []
+    for name, value in (filters or {}).items():
+        field = form.fields.get(name)
+        if field is None or value in ("", None):
+            continue
+        shown = dict(getattr(field, "choices", [])).get(value, value)
+        described.append((field.label, shown))
+    return described
+
+
+def export_list(request):
+    """The user's exports of the last day: their state and, when ready, the file."""
+    sites = _require(request, "membership.export_supporter")
+    jobs = list(
+        ExportJob.objects.filter(
+            user=request.user, created_at__gt=timezone.now() - settings.MEMBERSHIP_EXPORT_KEEP
+        ).prefetch_related("sites")[:20]
+    )
+    for job in jobs:
+        job.described_filters = describe_filters(job.filters, job.sites.all())
+    waiting = any(job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING) for job in jobs)
+    return TemplateResponse(
+        request,
+        "membership/admin/exports.html",
+        {"jobs": jobs, "waiting": waiting, "show_site": sites.count() > 1},
+    )
+
+
+def export_download(request, pk):
+    sites = _require(request, "membership.export_supporter")
+    job = get_object_or_404(ExportJob, pk=pk)
+    if not _may_download(request.user, job, sites):
+        raise PermissionDenied
+    if job.is_expired():
+        job.discard()
+        messages.warning(
+            request, _("That export has expired: exports are kept for a day. Export again.")
+        )
+        return redirect("membership_exports")
+    if job.state != ExportJob.State.DONE or not job.path.is_file():
+        messages.warning(request, _("That export is not ready."))
+        return redirect("membership_exports")
+    if job.user_id != request.user.pk:
+        for site in job.sites.all():
+            services.audit(
+                site, request.user, AuditEntry.Action.EXPORT_LIST, format=job.format, export=job.pk
+            )
+    stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
+    response = FileResponse(
+        job.path.open("rb"),
+        as_attachment=True,
+        filename=f"people-{stamp}.{job.format}",
+        content_type=XLSX_TYPE if job.format == ExportJob.Format.XLSX else CSV_TYPE,
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -322,26 +367,46 @@ def person_export(request, pk):
     return response
 
 
+# Destructive actions (erase, withdraw) are asked first: GET shows what would happen
+# and a button, only the POST of that button acts (no JavaScript needed).
+
+
+@require_http_methods(["GET", "POST"])
 def person_erase(request, pk):
     person = _person(request, pk, "membership.erase_supporter")
     if request.method == "POST":
         services.erase_supporter(person, request.user)
         messages.success(request, _("The person's data was erased. Their sign-ups still count."))
         return redirect("membership_person", pk=person.pk)
+    if person.is_erased:
+        messages.info(request, _("This person's data is erased already."))
+        return redirect("membership_person", pk=person.pk)
     return TemplateResponse(request, "membership/admin/person_erase.html", {"person": person})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def signup_withdraw(request, pk, signup_pk):
     person = _person(request, pk, "membership.change_supporter")
-    signup = get_object_or_404(SignUp, pk=signup_pk, supporter=person)
-    if signup.state != SignUp.State.WITHDRAWN:
-        signup.state = SignUp.State.WITHDRAWN
-        signup.withdrawn_at = timezone.now()
-        signup.proposed_details = {}
-        signup.save(update_fields=["state", "withdrawn_at", "proposed_details"])
-        messages.success(request, _("The sign-up was withdrawn."))
-    return redirect("membership_person", pk=person.pk)
+    signup = get_object_or_404(
+        SignUp.objects.select_related("page"), pk=signup_pk, supporter=person
+    )
+    if request.method == "POST":
+        withdrawn = (
+            SignUp.objects.filter(pk=signup.pk)
+            .exclude(state=SignUp.State.WITHDRAWN)
+            .update(state=SignUp.State.WITHDRAWN, withdrawn_at=timezone.now(), proposed_details={})
+        )
+        if withdrawn:
+            messages.success(request, _("The sign-up was withdrawn."))
+        return redirect("membership_person", pk=person.pk)
+    if signup.state == SignUp.State.WITHDRAWN:
+        messages.info(request, _("This sign-up is withdrawn already."))
+        return redirect("membership_person", pk=person.pk)
+    return TemplateResponse(
+        request,
+        "membership/admin/signup_withdraw.html",
+        {"person": person, "signup": signup},
+    )
 
 
 def _resent(request, count):
@@ -376,12 +441,50 @@ def people_resend(request):
 
 # -- paper signatures ------------------------------------------------------------------
 
+#: How long a checked CSV file is kept for its "Import" button (it holds personal
+#: data; deleted at once when imported).
+PAPER_UPLOAD_MINUTES = 60
+IMPORT_COLUMNS = ["given_name", "family_name", "municipality", "country", "email", "phone"]
+PAPER_ROW_SALT = "membership.paper-row"
+
 
 def _paper_pages(request, sites):
     pages = statement_pages(sites)
     if not pages:
         messages.warning(request, _("There is no page with a statement to sign yet."))
     return pages
+
+
+def _paper_site(page, sites):
+    """The organisation of a statement page, which must be one of ``sites``."""
+    site = services.site_for_page(page)
+    if site is None or not sites.filter(pk=site.pk).exists():
+        raise PermissionDenied
+    return site
+
+
+def _fold(value):
+    """Text compared loosely: no case, no diacritics, hyphens and runs of spaces as
+    one space ("Fushë-Kosovë" and "fushe kosove" are the same)."""
+    text = unicodedata.normalize("NFKD", str(value)).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[-_]", " ", text).split())
+
+
+def paper_row_key(data):
+    """What identifies a paper signature without an email address: a digest of its
+    name, place and phone (compared loosely), keyed with the site's secret so that
+    it does not reveal the name. The same row typed twice, or in two files, is one
+    signature (``SignUp.paper_key``, unique per statement)."""
+    place = data.get("municipality") or ""
+    parts = [
+        _fold(data.get("given_name") or ""),
+        _fold(data.get("family_name") or ""),
+        place,
+        _fold(data.get("country") or "") if place == OUTSIDE_KOSOVO else "",
+        re.sub(r"[^0-9+]", "", data.get("phone") or ""),
+    ]
+    return salted_hmac(PAPER_ROW_SALT, "\x1f".join(parts), algorithm="sha256").hexdigest()
 
 
 def _store_paper(site, page, user, data):
@@ -408,7 +511,28 @@ def _store_paper(site, page, user, data):
             }
         ],
         entered_by=user,
+        paper_key=None if email else paper_row_key(data),
     )
+
+
+def _chunks(values, size=500):
+    values = sorted(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _already_stored(site, page, rows):
+    """How many of the (checked) rows are signatures of the statement already: the
+    same address, or the same paper row."""
+    signatures = SignUp.objects.filter(page=page, kind=SignUp.Kind.SIGNATURE)
+    keys = {paper_row_key(row) for row in rows if not row.get("email")}
+    emails = {row["email"] for row in rows if row.get("email")}
+    found = 0
+    for chunk in _chunks(keys):
+        found += signatures.filter(paper_key__in=chunk).count()
+    for chunk in _chunks(emails):
+        found += signatures.filter(supporter__site=site, supporter__email__in=chunk).count()
+    return found
 
 
 def paper_entry(request):
@@ -417,103 +541,259 @@ def paper_entry(request):
     form = PaperSignatureForm(request.POST or None, pages=pages)
     if request.method == "POST" and form.is_valid():
         page = form.cleaned_data["page"]
-        site = services.site_for_page(page)
-        if site is None or not sites.filter(pk=site.pk).exists():
-            raise PermissionDenied
+        site = _paper_site(page, sites)
+        known = _already_stored(site, page, [form.cleaned_data])
         _store_paper(site, page, request.user, form.cleaned_data)
-        services.audit(site, request.user, AuditEntry.Action.PAPER, page=page.pk, rows=1)
-        messages.success(request, _("The signature was added and counts now."))
+        services.audit(site, request.user, AuditEntry.Action.PAPER, page=page.pk, rows=1 - known)
+        if known:
+            messages.warning(
+                request, _("This signature was there already; it was not added again.")
+            )
+        else:
+            messages.success(request, _("The signature was added and counts now."))
         return redirect("membership_paper")
     return TemplateResponse(
         request, "membership/admin/paper_entry.html", {"form": form, "pages": pages}
     )
 
 
-IMPORT_COLUMNS = ["given_name", "family_name", "municipality", "country", "email", "phone"]
+def _municipality_names():
+    """{folded spelling: code} of every way a municipality may be written: its code,
+    and its name in each of the site's languages (the municipalities' names are the
+    same in all of them, "Outside Kosovo" is translated); "Drenas (Gllogoc)" also as
+    either name."""
+    names = {}
+    for code, label in MUNICIPALITY_CHOICES:
+        names[_fold(code)] = code
+        for language, _language_name in settings.LANGUAGES:
+            with translation.override(language):
+                name = _fold(label)
+            for spelling in [name, *re.split(r"\s*[()]\s*", name)]:
+                if spelling:
+                    names.setdefault(spelling, code)
+    return names
 
 
-def _municipality_code(value):
+def _municipality_code(value, names=None):
+    """The code of a municipality given by its code or its name in any of the site's
+    languages, whatever the user's language, case or diacritics; "" for nothing,
+    None when unknown."""
     value = (value or "").strip()
     if not value:
         return ""
-    if value in MUNICIPALITY_NAMES or value == OUTSIDE_KOSOVO:
-        return value
-    lowered = value.casefold()
-    for code, name in MUNICIPALITY_CHOICES:
-        if lowered in (str(name).casefold(), code):
-            return code
-    slug = slugify(value)
-    return slug if slug in MUNICIPALITY_NAMES else None
+    return (names or _municipality_names()).get(_fold(value))
 
 
-def parse_paper_csv(upload, page):
-    """Rows ready to store and a list of (line, message) problems."""
-    raw = upload.read()
+def parse_paper_csv(content, page):
+    """Rows ready to store and a list of (line, message) problems; ``content`` is
+    the file's bytes."""
     try:
-        text = raw.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [(0, _("The file is not UTF-8 text."))]
+    if "\x00" in text:
+        return [], [(0, _("The file is not UTF-8 text."))]
     reader = csv.DictReader(io.StringIO(text))
-    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error:
+        return [], [(1, _("This line cannot be read as CSV."))]
     missing = [c for c in ("given_name", "family_name", "municipality") if c not in headers]
     if missing:
         return [], [(1, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)})]
+    names = _municipality_names()
     good, problems = [], []
-    seen_emails = set()
-    for line, raw_row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "") for k, v in raw_row.items()}
-        data = {key: row.get(key, "") for key in IMPORT_COLUMNS}
-        data["municipality"] = _municipality_code(data["municipality"]) or ""
-        form = PaperSignatureForm({"page": str(page.pk), **data}, pages=[page])
-        if _municipality_code(row.get("municipality", "")) is None:
-            problems.append(
-                (line, _("Unknown municipality: %(m)s") % {"m": row.get("municipality")})
-            )
-            continue
-        if not form.is_valid():
-            errors = "; ".join(
-                f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items()
-            )
-            problems.append((line, errors))
-            continue
-        email = form.cleaned_data.get("email")
-        if email and email in seen_emails:
-            problems.append((line, _("The same email appears twice in the file.")))
-            continue
-        if email:
-            seen_emails.add(email)
-        good.append(form.cleaned_data)
+    seen_emails, seen_rows = set(), {}
+    line = 1
+    try:
+        for line, raw_row in enumerate(reader, start=2):
+            row = {
+                (k or "").strip().lower(): (v if isinstance(v, str) else "")
+                for k, v in raw_row.items()
+            }
+            data = {key: row.get(key, "") for key in IMPORT_COLUMNS}
+            code = _municipality_code(data["municipality"], names)
+            if code is None:
+                problems.append(
+                    (line, _("Unknown municipality: %(m)s") % {"m": data["municipality"]})
+                )
+                continue
+            data["municipality"] = code
+            form = PaperSignatureForm({"page": str(page.pk), **data}, pages=[page])
+            if not form.is_valid():
+                errors = "; ".join(
+                    f"{field}: {' '.join(str(e) for e in errs)}"
+                    for field, errs in form.errors.items()
+                )
+                problems.append((line, errors))
+                continue
+            email = form.cleaned_data.get("email")
+            if email:
+                if email in seen_emails:
+                    problems.append((line, _("The same email appears twice in the file.")))
+                    continue
+                seen_emails.add(email)
+            else:
+                key = paper_row_key(form.cleaned_data)
+                if key in seen_rows:
+                    problems.append(
+                        (
+                            line,
+                            _("The same signature is on line %(line)s already.")
+                            % {"line": seen_rows[key]},
+                        )
+                    )
+                    continue
+                seen_rows[key] = line
+            good.append(form.cleaned_data)
+    except csv.Error:
+        problems.append((line + 1, _("This line cannot be read as CSV.")))
     if not good and not problems:
         problems.append((1, _("The file has no rows.")))
     return good, problems
 
 
+def _import_paper(request, site, page, content, dry_run):
+    """Check (``dry_run``) or import a CSV file of signatures of one statement.
+
+    A file imported once for the statement is refused, by the database: the
+    ``PaperImport`` row is written first, so a second import of the same file
+    (another officer, a double click) waits for the first and then fails. Rows
+    already stored (the same address, or the same paper row) are not added again.
+    A checked file is kept (``PaperUpload``) for the "Import" button. Returns what
+    the page shows, or None once imported (the caller redirects)."""
+    fingerprint = hashlib.sha256(content).hexdigest()
+    same_file = PaperImport.objects.filter(site=site, page=page, fingerprint=fingerprint)
+    done = same_file.first()
+    if done is not None:
+        return {"done": done}
+    rows, problems = parse_paper_csv(content, page)
+    result = {"rows": len(rows), "problems": problems, "dry_run": dry_run}
+    if problems:
+        return result
+    if dry_run:
+        present = _already_stored(site, page, rows)
+        result.update(new=len(rows) - present, present=present)
+        # One checked file waits per officer: an earlier one is deleted.
+        PaperUpload.objects.filter(user=request.user).exclude(
+            page=page, fingerprint=fingerprint
+        ).delete()
+        if result["new"]:
+            PaperUpload.objects.update_or_create(
+                user=request.user,
+                page=page,
+                fingerprint=fingerprint,
+                defaults={
+                    "content": content,
+                    "expires_at": timezone.now() + timedelta(minutes=PAPER_UPLOAD_MINUTES),
+                },
+            )
+            result.update(page=page, fingerprint=fingerprint)
+        return result
+    try:
+        with transaction.atomic():
+            record = PaperImport.objects.create(
+                site=site,
+                page=page,
+                fingerprint=fingerprint,
+                user=request.user,
+                username=request.user.get_username(),
+            )
+            present = _already_stored(site, page, rows)
+            for data in rows:
+                _store_paper(site, page, request.user, data)
+            record.rows = len(rows) - present
+            record.save(update_fields=["rows"])
+            services.audit(
+                site,
+                request.user,
+                AuditEntry.Action.IMPORT,
+                page=page.pk,
+                rows=record.rows,
+                file_sha256=fingerprint,
+            )
+            # Whoever checked this file: nothing of it is left waiting.
+            PaperUpload.objects.filter(page=page, fingerprint=fingerprint).delete()
+    except IntegrityError:
+        done = same_file.first()
+        if done is None:
+            raise
+        return {"done": done}
+    message = ngettext(
+        "%(count)s paper signature was imported.",
+        "%(count)s paper signatures were imported.",
+        record.rows,
+    ) % {"count": record.rows}
+    if present:
+        message += " " + ngettext(
+            "%(count)s row was there already and was not added again.",
+            "%(count)s rows were there already and were not added again.",
+            present,
+        ) % {"count": present}
+    messages.success(request, message)
+    return None
+
+
+def _import_checked_file(request, sites, pages):
+    """The "Import" button under a checked file: imports the file kept for this user
+    without choosing it again."""
+    page = {str(p.pk): p for p in pages}.get(request.POST.get("page", ""))
+    if page is None:
+        raise PermissionDenied
+    site = _paper_site(page, sites)
+    fingerprint = request.POST.get("fingerprint", "")
+    upload = PaperUpload.objects.filter(
+        user=request.user, page=page, fingerprint=fingerprint, expires_at__gt=timezone.now()
+    ).first()
+    if upload is not None:
+        result = _import_paper(request, site, page, bytes(upload.content), dry_run=False)
+    else:
+        done = PaperImport.objects.filter(site=site, page=page, fingerprint=fingerprint).first()
+        result = {"done": done} if done is not None else None
+        if done is None:
+            messages.error(
+                request,
+                _(
+                    "The checked file is kept for %(minutes)s minutes only and is gone: "
+                    "choose it again."
+                )
+                % {"minutes": PAPER_UPLOAD_MINUTES},
+            )
+    if result is None and upload is not None:
+        return redirect("membership_paper_import")
+    form = PaperImportForm(pages=pages, initial={"page": str(page.pk)})
+    return _paper_import_page(request, form, result)
+
+
+def _paper_import_page(request, form, result):
+    return TemplateResponse(
+        request,
+        "membership/admin/paper_import.html",
+        {
+            "form": form,
+            "result": result,
+            "columns": ", ".join(IMPORT_COLUMNS),
+            "keep_minutes": PAPER_UPLOAD_MINUTES,
+        },
+    )
+
+
 def paper_import(request):
     sites = _require(request, "membership.enter_paper_signatures")
     pages = _paper_pages(request, sites)
+    services.delete_expired_paper_uploads()
+    if request.method == "POST" and "fingerprint" in request.POST:
+        return _import_checked_file(request, sites, pages)
     form = PaperImportForm(request.POST or None, request.FILES or None, pages=pages)
     result = None
     if request.method == "POST" and form.is_valid():
         page = form.cleaned_data["page"]
-        site = services.site_for_page(page)
-        if site is None or not sites.filter(pk=site.pk).exists():
-            raise PermissionDenied
-        rows, problems = parse_paper_csv(form.cleaned_data["file"], page)
-        result = {"rows": len(rows), "problems": problems, "imported": 0, "dry_run": True}
-        if not problems and not form.cleaned_data["dry_run"]:
-            with transaction.atomic():
-                for data in rows:
-                    _store_paper(site, page, request.user, data)
-                services.audit(
-                    site, request.user, AuditEntry.Action.IMPORT, page=page.pk, rows=len(rows)
-                )
-            result.update(imported=len(rows), dry_run=False)
-            messages.success(request, _("%(n)s paper signatures were imported.") % {"n": len(rows)})
-    return TemplateResponse(
-        request,
-        "membership/admin/paper_import.html",
-        {"form": form, "result": result, "columns": ", ".join(IMPORT_COLUMNS)},
-    )
+        site = _paper_site(page, sites)
+        content = form.cleaned_data["file"].read()
+        result = _import_paper(request, site, page, content, form.cleaned_data["dry_run"])
+        if result is None:
+            return redirect("membership_paper_import")
+    return _paper_import_page(request, form, result)
 
 
 # -- dashboard ---------------------------------------------------------------------------

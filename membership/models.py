@@ -21,6 +21,7 @@ from .forms import JoinForm, VolunteerForm
 from .records import (
     AuditEntry,
     ConsentRecord,
+    ExportJob,
     MembershipSettings,
     SignUp,
     Supporter,
@@ -30,6 +31,7 @@ from .records import (
 __all__ = [
     "AuditEntry",
     "ConsentRecord",
+    "ExportJob",
     "JoinPage",
     "MembershipSettings",
     "SignUp",

@@ -6,8 +6,13 @@
 - ``ConsentRecord``: the exact consent text a person agreed to, its language, the
   page revision and the time.
 - ``AuditEntry``: who exported or erased whose data, and which people were merged.
+- ``PaperImport``: which CSV files of paper signatures were imported (by SHA-256);
+  ``PaperUpload``: a checked file waiting to be imported, kept for a short time.
 - ``MembershipSettings``: per-site rules (minimum age, retention, volunteer areas).
+- ``ExportJob``: a list export built in the background, and its private file.
 """
+
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +25,6 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
@@ -28,6 +32,7 @@ from wagtail.admin.panels import (
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Locale, Orderable
 
+from home.panels import CompleteInlinePanel
 from home.security.choosers import ScopedAdminModelForm
 
 from .constants import (
@@ -78,6 +83,10 @@ class Supporter(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["site", "email"], name="one_supporter_per_site_email")
+        ]
+        # The People page: an organisation's people, newest first, a page at a time.
+        indexes = [
+            models.Index(fields=["site", "created_at", "id"], name="supporter_site_newest_idx")
         ]
         permissions = [
             ("view_special_category", _("Can see and export the community of signatories")),
@@ -176,6 +185,11 @@ class SignUp(models.Model):
     email_retry_at = models.DateTimeField(_("email retried from"), null=True, blank=True)
     email_retry_until = models.DateTimeField(_("email retried until"), null=True, blank=True)
 
+    # A paper signature without an email address is known by a keyed digest of what
+    # the row says (name, place, phone; ``admin_views.paper_row_key``): the same row
+    # entered or imported again is found, not added twice. Emptied on erasure.
+    paper_key = models.CharField(_("paper row key"), max_length=64, null=True, blank=True)
+
     class Meta:
         verbose_name = _("sign-up")
         verbose_name_plural = _("sign-ups")
@@ -191,8 +205,15 @@ class SignUp(models.Model):
                 condition=Q(kind="signature"),
                 name="one_signature_per_supporter_and_page",
             ),
+            models.UniqueConstraint(
+                fields=["page", "paper_key"], name="one_paper_signature_per_row_and_page"
+            ),
         ]
-        indexes = [models.Index(fields=["kind", "state", "page"])]
+        indexes = [
+            models.Index(fields=["kind", "state", "page"]),
+            # The few sign-ups whose confirmation email the mail server refused.
+            models.Index(fields=["email_status", "state"], name="signup_email_status_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_state_display()})"
@@ -336,6 +357,77 @@ class AuditEntry(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
 
 
+class PaperImport(models.Model):
+    """A CSV file of paper signatures imported for a statement, known by the SHA-256
+    of its content: the database refuses a second import of the same file for the
+    same organisation and statement, however many officers press "Import" at once."""
+
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+"
+    )
+    fingerprint = models.CharField(_("SHA-256 of the file"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    rows = models.PositiveIntegerField(_("signatures added"), default=0)
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("paper import")
+        verbose_name_plural = _("paper imports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "page", "fingerprint"], name="one_import_per_file_and_page"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.imported_at:%Y-%m-%d %H:%M} {self.username} {self.fingerprint[:12]}"
+
+
+class PaperUpload(models.Model):
+    """A checked CSV file waiting for its officer's "Import", so that the file is not
+    chosen again. Personal data: deleted when it is imported, and once expired (by
+    the import page and by ``membership_purge``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+"
+    )
+    fingerprint = models.CharField(_("SHA-256 of the file"), max_length=64)
+    content = models.BinaryField(_("content"))
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("checked paper file")
+        verbose_name_plural = _("checked paper files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "page", "fingerprint"], name="one_checked_file_per_user_and_page"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.fingerprint[:12]} {self.expires_at:%Y-%m-%d %H:%M}"
+
+
 @register_setting(icon="group")
 class MembershipSettings(ClusterableModel, BaseSiteSetting):
     """The membership rules of one organisation."""
@@ -385,7 +477,7 @@ class MembershipSettings(ClusterableModel, BaseSiteSetting):
             ),
             ObjectList(
                 [
-                    InlinePanel(
+                    CompleteInlinePanel(
                         "areas",
                         heading=_("Areas volunteers can help in"),
                         help_text=_(
@@ -449,3 +541,77 @@ class VolunteerArea(Orderable):
 
     def __str__(self):
         return self.name
+
+
+class ExportJob(models.Model):
+    """A list of sign-ups exported in the background (XLSX, or a CSV too long to
+    stream in one request): who asked, for which
+    organisations and filters, its state and, once built, its file. The file lies
+    in ``MEMBERSHIP_EXPORT_ROOT`` (never under the public media folder), is served
+    only by the admin's download view, and is deleted with the job once
+    ``MEMBERSHIP_EXPORT_KEEP`` has passed (``membership_purge``, or on a late
+    download)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    sites = models.ManyToManyField(
+        "wagtailcore.Site", verbose_name=_("organisations"), related_name="+"
+    )
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "XLSX"
+        CSV = "csv", "CSV"
+
+    format = models.CharField(
+        _("format"), max_length=4, choices=Format.choices, default=Format.XLSX
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    include_special = models.BooleanField(_("with special-category data"), default=False)
+    # The language of the column headings and labels (the user's, when asked).
+    language = models.CharField(_("language"), max_length=12, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file_name = models.CharField(_("file"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("asked for"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.get_state_display()}"
+
+    @property
+    def expires_at(self):
+        return self.created_at + settings.MEMBERSHIP_EXPORT_KEEP
+
+    def is_expired(self, now=None):
+        return (now or timezone.now()) >= self.expires_at
+
+    @property
+    def path(self):
+        """Where the file is (or will be), or None before a name was given."""
+        if not self.file_name:
+            return None
+        return Path(settings.MEMBERSHIP_EXPORT_ROOT) / self.file_name
+
+    def discard(self):
+        """Delete the file and the job."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+        self.delete()

@@ -32,6 +32,7 @@ from .records import (
     ConsentRecord,
     LinkToken,
     MembershipSettings,
+    PaperUpload,
     SignUp,
     Supporter,
 )
@@ -205,21 +206,37 @@ def _revision_for(page):
     return page.live_revision_id or page.latest_revision_id
 
 
-def store_submission(*, site, page, language, email, person, signups, entered_by=None, notify=True):
+def store_submission(
+    *,
+    site,
+    page,
+    language,
+    email,
+    person,
+    signups,
+    entered_by=None,
+    notify=True,
+    paper_key=None,
+):
     """Find or create the supporter and their sign-ups in one transaction.
 
     Uniqueness is guarded by the database (one supporter per site and email, one
-    sign-up of each kind, one signature per statement); a concurrent request that
-    loses the race finds the winner's rows. Returns the ids of the sign-ups this
-    submission concerns. The confirmation email is queued after commit (unless
-    ``notify`` is false); paper signatures (``entered_by``) are confirmed at once.
-    ``email`` is taken as its key (``normalise_email``), whoever calls.
+    sign-up of each kind, one signature per statement, one paper signature per
+    ``paper_key`` and statement); a concurrent request that loses the race finds the
+    winner's rows. Returns the ids of the sign-ups this submission concerns. The
+    confirmation email is queued after commit (unless ``notify`` is false); paper
+    signatures (``entered_by``) are confirmed at once. ``email`` is taken as its key
+    (``normalise_email``), whoever calls. ``paper_key`` (a paper signature without an
+    address) finds the signature that the same paper row made before.
     """
     email = normalise_email(email) or None
+    paper_key = paper_key if entered_by is not None and email is None else None
     for attempt in range(STORE_ATTEMPTS):
         try:
             with transaction.atomic():
-                ids, send_email = _store(site, page, language, email, person, signups, entered_by)
+                ids, send_email = _store(
+                    site, page, language, email, person, signups, entered_by, paper_key
+                )
             break
         except IntegrityError:
             # Lost a race on a unique constraint in a way get_or_create could not
@@ -231,7 +248,7 @@ def store_submission(*, site, page, language, email, person, signups, entered_by
     return ids
 
 
-def _store(site, page, language, email, person, signups, entered_by):
+def _store(site, page, language, email, person, signups, entered_by, paper_key=None):
     """The rows of one submission, in as few queries as the guarantees allow.
 
     No savepoints and no existence checks the database makes anyway: a concurrent
@@ -247,9 +264,21 @@ def _store(site, page, language, email, person, signups, entered_by):
     }
     details["language"] = language
     paper = entered_by is not None
+    signature_page_id = None
+    if any(spec["kind"] == SignUp.Kind.SIGNATURE for spec in signups):
+        signature_page_id = canonical_page_id(page)
     supporter = None
     if email:
         supporter = Supporter.objects.filter(site=site, email=email).order_by().first()
+    elif paper_key and signature_page_id is not None:
+        # The same paper row, entered before: its (anonymous) person.
+        earlier = (
+            SignUp.objects.filter(page_id=signature_page_id, paper_key=paper_key)
+            .select_related("supporter")
+            .order_by()
+            .first()
+        )
+        supporter = earlier.supporter if earlier is not None else None
     created = supporter is None
     if created:
         # Nobody had this address: the person starts with what the form said (until
@@ -264,9 +293,6 @@ def _store(site, page, language, email, person, signups, entered_by):
     # waits with the sign-up (``proposed_details``) until that sign-up is confirmed.
     proposal = {} if paper else details
     notify = not paper and bool(supporter.email)
-    signature_page_id = None
-    if any(spec["kind"] == SignUp.Kind.SIGNATURE for spec in signups):
-        signature_page_id = canonical_page_id(page)
 
     def key(kind, page_id):
         return (kind, page_id if kind == SignUp.Kind.SIGNATURE else None)
@@ -302,6 +328,7 @@ def _store(site, page, language, email, person, signups, entered_by):
                 confirmed_at=now if paper else None,
                 email_status=SignUp.EmailStatus.QUEUED if notify else SignUp.EmailStatus.NONE,
                 proposed_details=proposal,
+                paper_key=paper_key if kind == SignUp.Kind.SIGNATURE else None,
                 **spec.get("fields", {}),
             )
             new.append(signup)
@@ -632,6 +659,7 @@ def erase_supporter(supporter, user=None, reason="request"):
                 areas=[],
                 availability=[],
                 proposed_details={},
+                paper_key=None,
             )
             # The consent texts are the organisation's own words; they stay as proof
             # of what was shown, with no personal data in them.
@@ -742,4 +770,10 @@ def purge(now=None, stdout=None):
             "people_erased": erased,
         }
     delete_expired(now)  # links that can no longer be used
+    delete_expired_paper_uploads(now)
     return results
+
+
+def delete_expired_paper_uploads(now=None):
+    """Delete the checked paper files nobody imported in time (personal data)."""
+    PaperUpload.objects.filter(expires_at__lte=now or timezone.now()).delete()

@@ -30,6 +30,12 @@ def register_admin_urls():
             admin_views.people_export,
             name="membership_people_export",
         ),
+        path("people/exports/", admin_views.export_list, name="membership_exports"),
+        path(
+            "people/exports/<int:pk>/",
+            admin_views.export_download,
+            name="membership_export_download",
+        ),
         path("people/resend/", admin_views.people_resend, name="membership_people_resend"),
         path("people/paper/", admin_views.paper_entry, name="membership_paper"),
         path("people/paper/import/", admin_views.paper_import, name="membership_paper_import"),

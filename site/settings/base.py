@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_tasks",
+    # The database task backend (TASKS_BACKEND=django_tasks_db.DatabaseBackend) and
+    # its worker, manage.py db_worker; its table exists whichever backend is used.
+    "django_tasks_db",
     # Security (see the "# Security" block below and docs/security.md)
     "home.security",
     "csp",
@@ -221,14 +224,18 @@ PAGE_CACHE_GENERATION_DIR = VAR_DIR / "page-cache"
 # How long browsers and shared caches may reuse a page without asking again.
 PAGE_CACHE_CONTROL_MAX_AGE = int(os.environ.get("PAGE_CACHE_CONTROL_MAX_AGE", "60"))
 
-# Tasks (confirmation emails and other work after a request): run at once by default;
-# TASKS_BACKEND can name a backend that defers them to a worker (e.g. the django-tasks-db
-# package's DatabaseBackend; see README).
+# Tasks (confirmation emails, XLSX exports and other work after a request): run at
+# once by default; TASKS_BACKEND can name a backend that defers them to a worker, e.g.
+# django_tasks_db.DatabaseBackend with `manage.py db_worker` (what `make run` does;
+# see README).
+# Queues: "default" (emails, quick) and "exports" (People exports, up to minutes),
+# each with a worker of its own, so that no email waits behind an export.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
             "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
         ),
+        "QUEUES": ["default", "exports"],
     }
 }
 
@@ -333,6 +340,9 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILLOCALIZE_MACHINE_TRANSLATOR = None
 WAGTAIL_LOCALIZE_DEFAULT_TRANSLATION_MODE = "synced"
+# A new translation of a page or an outcome is a draft, never live with the source's
+# text: a translator (or an editor) publishes it when it is done.
+WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 
 LOGGING = {
     "version": 1,
@@ -367,6 +377,15 @@ MEMBERSHIP_LINK_MAX_AGE = 60 * 60 * 24 * 60
 # at most MEMBERSHIP_EMAILS_PER_ADDRESS[0] go to one address per [1] seconds.
 MEMBERSHIP_EMAIL_RETRY_CAP = int(os.environ.get("MEMBERSHIP_EMAIL_RETRY_CAP", "3600"))
 MEMBERSHIP_EMAILS_PER_ADDRESS = (3, 3600)
+# People exports built in the background (XLSX): their files are kept here, outside
+# MEDIA_ROOT (nothing serves this folder; only the admin's download view reads it),
+# and deleted after MEMBERSHIP_EXPORT_KEEP.
+MEMBERSHIP_EXPORT_ROOT = Path(os.environ.get("MEMBERSHIP_EXPORT_ROOT", VAR_DIR / "exports"))
+MEMBERSHIP_EXPORT_KEEP = timedelta(hours=24)
+# A CSV export of more sign-ups than this is prepared in the background too: a sync
+# gunicorn worker that takes longer than GUNICORN_TIMEOUT (30 s) over one request is
+# stopped, and streaming runs at about 20,000 rows a second (docs/performance.md).
+MEMBERSHIP_EXPORT_STREAM_ROWS = int(os.environ.get("MEMBERSHIP_EXPORT_STREAM_ROWS", "200000"))
 
 # Security
 # Everything below is explained in docs/security.md. Headers: HSTS, nosniff,

@@ -29,8 +29,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+_IMMEDIATE = "django_tasks.backends.immediate.ImmediateBackend"
+TASKS = {"default": {**TASKS["default"], "BACKEND": _IMMEDIATE}}  # noqa: F405
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+MEMBERSHIP_EXPORT_ROOT = VAR_DIR / "test-exports"  # noqa: F405
 WAGTAILEMBEDS_FINDERS = [{"class": "tests.embeds.OfflineEmbedFinder"}]
 if not REDIS_URL and "dummy" not in CACHES["default"]["BACKEND"]:  # noqa: F405
     CACHES = {

@@ -17,6 +17,11 @@ Environment (all optional):
   BENCH_JSON=var/bench/latest.json   where the JSON report goes
   BENCH_SEARCH_QUERY=Kosova          the search target's query
   BENCH_KEEP=1          keep the temporary folder (database, logs) for a look afterwards
+  BENCH_EXPORT_SIZES=50000,1000000  the People area at these numbers of generated
+                        people (last, after the other passes): the People page and its
+                        search, the CSV streamed, the XLSX task; "0" leaves it out
+  BENCH_EXPORT_XLSX_MAX=50000  the largest of those sizes whose XLSX is built too (the
+                        XLSX of a million people takes about ten minutes here)
   DATABASE_URL=postgres://...  run on PostgreSQL: a fresh database BENCH_PG_DATABASE
                         (civic_bench) is created on that server and dropped afterwards
   REDIS_URL=redis://127.0.0.1:6379/6  share the cache in Redis (keys under a prefix
@@ -57,6 +62,9 @@ KB = bl.KB
 FONT_BUDGET = bl.FONT_BUDGET
 LIVE_PUBLISH_EVERY = 3  # seconds between two outcome publishes in the live scenario
 LIVE_POLL_EVERY = 0.5  # seconds between two polls of the watched pages
+EXPORT_HOST = "myvotecounts.localhost"  # the demo organisation with a statement to sign
+EXPORT_PAGE_BUDGET_MS = 300  # the People page and its search, at any size
+EXPORT_FLAT_MIB = 32  # "flat": the largest export needs at most this much more memory
 
 
 class BenchError(Exception):
@@ -91,6 +99,12 @@ class Config:
         self.only = [w.strip() for w in os.environ.get("BENCH_ONLY", "").split(",") if w.strip()]
         self.json_path = Path(os.environ.get("BENCH_JSON") or REPO / "var/bench/latest.json")
         self.keep = os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "yes", "true"}
+        sizes = os.environ.get("BENCH_EXPORT_SIZES", "50000,1000000")
+        try:
+            self.export_sizes = sorted({int(x) for x in sizes.split(",") if x.strip()} - {0})
+        except ValueError as error:
+            raise BenchError(f"BENCH_EXPORT_SIZES={sizes!r}: numbers of people") from error
+        self.export_xlsx_max = env_number("BENCH_EXPORT_XLSX_MAX", 50_000, 0, 10**8, int)
         self.viewport = env_number("BENCH_VIEWPORT", 360, 200, 2000, int)
         # seconds between showing a form and sending it (forms ignore faster ones)
         self.form_wait = env_number(
@@ -118,6 +132,8 @@ class Config:
             "viewport_px": self.viewport,
             "form_wait_s": self.form_wait,
             "gunicorn_max_requests_override": self.max_requests or None,
+            "export_sizes": self.export_sizes,
+            "export_xlsx_max": self.export_xlsx_max,
         }
 
 
@@ -1064,6 +1080,13 @@ class Bench:
             self.notes.append("live congress: no congress to publish to (see notes): skipped")
 
         self.count_signups(signups)
+        exports = None
+        if config.export_sizes and config.wanted("export"):
+            log(
+                f"\nPass 4: the People area at {', '.join(map(str, config.export_sizes))} "
+                f"generated people ({EXPORT_HOST}), each measurement a process of its own"
+            )
+            exports = self.exports()
         restarts = sum(f.get("worker_restarts", 0) for f in [*cached.values(), *cold.values()])
         if restarts:
             g = self.report["gunicorn"]
@@ -1087,7 +1110,9 @@ class Bench:
                 "page_weight": weights,
                 "signups": signups,
                 "live_congress": live,
-                "targets": bl.verdicts(rows, weights, signups, live, config.only),
+                "exports": exports,
+                "targets": bl.verdicts(rows, weights, signups, live, config.only)
+                + self.export_verdicts(exports),
                 "notes": self.notes,
                 "total_seconds": round(time.monotonic() - started, 1),
             }
@@ -1096,6 +1121,153 @@ class Bench:
         config.json_path.parent.mkdir(parents=True, exist_ok=True)
         config.json_path.write_text(json.dumps(self.report, indent=2) + "\n")
         log(f"\nJSON: {config.json_path}")
+
+    # the People area at scale ------------------------------------------------------------
+
+    def export_probe(self, command, extra_env=None):
+        path = self.tmp / f"export-{command}.json"
+        env = {**self.env, **(extra_env or {})}
+        self.probe_script("export_probe.py", command, EXPORT_HOST, str(path), env=env)
+        return json.loads(path.read_text())
+
+    def probe_script(self, script, *args, env):
+        result = subprocess.run(
+            [sys.executable, str(REPO / "tests/load" / script), *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-25:])
+            raise BenchError(f"{script} {args[0]} failed:\n{tail}")
+
+    def exports(self):
+        """At each size: people generated up to it (``membership_seed_people``), then
+        the People page and its search, the CSV read to its end as streamed (the limit
+        above which a CSV is prepared in the background lifted, to measure the
+        stream), and the XLSX task up to BENCH_EXPORT_XLSX_MAX people."""
+        results, have = [], 0
+        for size in self.config.export_sizes:
+            started = time.monotonic()
+            self.manage(
+                "membership_seed_people",
+                "--count",
+                str(size - have),
+                "--site",
+                EXPORT_HOST,
+                "--force",
+                title=f"membership_seed_people: {size - have} more people",
+            )
+            row = {"people_asked": size, "seed_s": round(time.monotonic() - started, 1)}
+            have = size
+            row["list"] = self.export_probe("list")
+            worst = max(row["list"]["cases"], key=lambda c: c["median_ms"])
+            log(
+                f"  People page at {row['list']['people']} people: worst "
+                f"{worst['median_ms']:.0f} ms ({worst['case']})"
+            )
+            row["csv"] = self.export_probe("csv", {"MEMBERSHIP_EXPORT_STREAM_ROWS": str(10**9)})
+            csv_ = row["csv"]
+            log(
+                f"  CSV of {csv_['rows']} sign-ups: {csv_['seconds']} s, "
+                f"peak memory +{csv_['peak_rss_growth_mib']} MiB"
+            )
+            if size <= self.config.export_xlsx_max:
+                row["xlsx"] = self.export_probe("xlsx")
+                xlsx = row["xlsx"]
+                log(
+                    f"  XLSX of {xlsx['rows']} sign-ups: {xlsx['seconds']} s, "
+                    f"peak memory +{xlsx['peak_rss_growth_mib']} MiB"
+                )
+            results.append(row)
+        return results
+
+    @staticmethod
+    def export_verdicts(exports):
+        if not exports:
+            return []
+        verdicts = []
+        largest = exports[-1]
+        cases = [(row["list"]["people"], c) for row in exports for c in row["list"]["cases"]]
+        slow = [
+            f"{c['case']} at {n}: {c['median_ms']:.0f} ms"
+            for n, c in cases
+            if c["median_ms"] > EXPORT_PAGE_BUDGET_MS
+        ]
+        verdicts.append(
+            {
+                "target": f"People page and its search <= {EXPORT_PAGE_BUDGET_MS} ms (median) "
+                f"at {largest['list']['people']} people",
+                "met": not slow,
+                "detail": "; ".join(slow)
+                or f"worst {max(c['median_ms'] for _n, c in cases):.0f} ms",
+            }
+        )
+        for kind in ("csv", "xlsx"):
+            measured = [row[kind] for row in exports if kind in row]
+            if len(measured) < 2:
+                continue
+            small, large = measured[0], measured[-1]
+            growth = large["peak_rss_growth_mib"] - small["peak_rss_growth_mib"]
+            verdicts.append(
+                {
+                    "target": f"{kind.upper()} export memory flat (at most {EXPORT_FLAT_MIB} "
+                    "MiB more for the largest list)",
+                    "met": growth <= EXPORT_FLAT_MIB,
+                    "detail": f"+{small['peak_rss_growth_mib']} MiB for {small['rows']} rows, "
+                    f"+{large['peak_rss_growth_mib']} MiB for {large['rows']} rows",
+                }
+            )
+        return verdicts
+
+    def print_exports(self, exports):
+        log("\nThe People area at scale (generated people; each figure a process of its own):")
+        rows = []
+        for row in exports:
+            cases = {c["case"]: c for c in row["list"]["cases"]}
+            searches = [c for c in row["list"]["cases"] if c["case"].startswith("search")]
+            csv_, xlsx = row["csv"], row.get("xlsx") or {}
+            rows.append(
+                {
+                    "people": row["list"]["people"],
+                    "signups": row["list"]["signups"],
+                    "seed": row["seed_s"],
+                    "page1": cases["first page"]["median_ms"],
+                    "search": max(c["median_ms"] for c in searches),
+                    "filters": max(
+                        c["median_ms"] for c in row["list"]["cases"] if c not in searches
+                    ),
+                    "csv_s": csv_["seconds"],
+                    "csv_rate": round(csv_["rows"] / max(csv_["seconds"], 0.001)),
+                    "csv_mib": f"{csv_['peak_rss_before_mib']}+{csv_['peak_rss_growth_mib']}",
+                    "xlsx_s": xlsx.get("seconds"),
+                    "xlsx_mib": f"{xlsx['peak_rss_before_mib']}+{xlsx['peak_rss_growth_mib']}"
+                    if xlsx
+                    else None,
+                }
+            )
+        columns = [
+            ("people", "people"),
+            ("signups", "sign-ups"),
+            ("seed", "seed s"),
+            ("page1", "page 1 ms"),
+            ("search", "search ms"),
+            ("filters", "other ms"),
+            ("csv_s", "CSV s"),
+            ("csv_rate", "CSV rows/s"),
+            ("csv_mib", "CSV MiB"),
+            ("xlsx_s", "XLSX s"),
+            ("xlsx_mib", "XLSX MiB"),
+        ]
+        log(bl.format_table(rows, columns))
+        log(
+            "page 1 / search / other: median ms of the People page (first page; the slowest "
+            "search; the slowest of later pages and filters), through the whole request "
+            "stack. CSV s: the CSV read to its end as streamed; MiB: the process's peak "
+            "memory before the export + what the export added (flat means the same at "
+            "every size). XLSX: the export task, as the worker runs it."
+        )
 
     def cold_env(self):
         env = {key: value for key, value in self.env.items() if key != "REDIS_URL"}
@@ -1260,6 +1432,8 @@ class Bench:
                 ("ok", "within budget"),
             ]
             log(bl.format_table(rows, columns))
+        if self.report.get("exports"):
+            self.print_exports(self.report["exports"])
         log("\nTargets:")
         for verdict in self.report["targets"]:
             mark = "MET   " if verdict["met"] else "MISSED"

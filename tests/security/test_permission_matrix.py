@@ -48,7 +48,7 @@ from wagtail_localize.models import OverridableSegment, StringTranslation, Trans
 from home.models import SiteRole
 from membership import services as membership_services
 from membership.models import JoinPage
-from membership.records import SignUp, Supporter
+from membership.records import ExportJob, SignUp, Supporter
 
 from .conftest import HOST
 from .worlds import MARKER, ROLES, build_world
@@ -267,6 +267,8 @@ class Filler:
                 return by_namespace[name]
             if name.startswith("membership_person"):
                 return b["supporter"].pk
+            if name == "membership_export_download":
+                return b["export_job"].pk
             if namespace.startswith(("wagtailsnippets_", "wagtailsnippetchoosers_")):
                 label = namespace.split("_", 1)[1].replace("_", ".", 1)
                 return self.snippet(apps.get_model(label)).pk
@@ -322,7 +324,23 @@ def add_b_extras(world, make_user):
             user=editor_b, content_object=b["page"].page_ptr, last_seen_at=timezone.now()
         ),
         "overridable_segment": OverridableSegment.objects.first(),
+        "export_job": finished_export(b["site"], b["users"][SiteRole.MEMBERSHIP_OFFICER]),
     }
+
+
+def finished_export(site, officer):
+    """An export of B's people, ready to download, whose file names B's marker."""
+    job = ExportJob.objects.create(
+        user=officer,
+        username=officer.username,
+        format=ExportJob.Format.CSV,
+        state=ExportJob.State.DONE,
+        file_name=f"people-matrix-{site.pk}.csv",
+    )
+    job.sites.add(site)
+    job.path.parent.mkdir(parents=True, exist_ok=True)
+    job.path.write_text(f"{MARKER.lower()}@example.org\n")
+    return job
 
 
 def fingerprint(world):
@@ -354,6 +372,7 @@ def fingerprint(world):
             ).values("pk", "data")
         ),
         list(Supporter.objects.filter(site=site).values()),
+        list(ExportJob.objects.filter(sites=site).values()),
         list(SignUp.objects.filter(supporter__site=site).values()),
         list(Redirect.objects.filter(site=site).values()),
         list(Site.objects.filter(pk=site.pk).values()),
@@ -423,7 +442,10 @@ def test_no_role_of_a_reaches_bs_objects(client, world):
         if response.status_code >= 500:
             wrong.append(f"GET  {role:18} {name:55} {response.status_code}  {url}")
         if response.status_code == 200:
-            body = response.content.decode(errors="replace")
+            content = (
+                b"".join(response.streaming_content) if response.streaming else response.content
+            )
+            body = content.decode(errors="replace")
             if MARKER in body:
                 what = "B's object" if owned else "B's items"
                 wrong.append(f"GET  {role:18} {name:55} 200 shows {what}  {url}")

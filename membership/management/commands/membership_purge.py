@@ -3,13 +3,14 @@
 from django.core.management.base import BaseCommand
 from wagtail.models import Site
 
+from membership.exports import delete_expired_exports
 from membership.services import purge
 
 
 class Command(BaseCommand):
     help = (
         "Delete unconfirmed sign-ups and anonymise withdrawn people older than each "
-        "site's retention settings (Settings → Membership)."
+        "site's retention settings (Settings → Membership), and exports older than a day."
     )
 
     def handle(self, *args, **options):
@@ -21,3 +22,6 @@ class Command(BaseCommand):
                 f"sign-ups deleted, {counts['people_deleted']} people deleted, "
                 f"{counts['people_erased']} withdrawn people anonymised"
             )
+        exports = delete_expired_exports()
+        if exports:
+            self.stdout.write(f"{exports} expired exports deleted")
