@@ -65,6 +65,7 @@ class LivestreamBlock(blocks.StructBlock):
     class Meta:
         icon = "media"
         group = GROUP_CONGRESS
+        label = _("Livestream")
         value_class = LivestreamValue
         description = _("A link to the live video of the congress")
         preview_value = {
@@ -86,6 +87,7 @@ class OrganiserBlock(blocks.StructBlock):
     class Meta:
         icon = "group"
         group = GROUP_CONGRESS
+        label = _("Organiser")
         description = _("An organisation that organises or supports the congress")
         preview_value = {"name": "Kosova që e duam", "role": "organiser"}
 
@@ -110,6 +112,7 @@ class SessionBlock(blocks.StructBlock):
     class Meta:
         icon = "time"
         group = GROUP_CONGRESS
+        label = _("Session")
         description = _("One session of the agenda, with its time, room and speakers")
         preview_value = {
             "start_time": "10:00",
@@ -126,4 +129,5 @@ class SpeakerChooserBlock(SnippetChooserBlock):
     class Meta:
         icon = "user"
         group = GROUP_CONGRESS
+        label = _("Speaker")
         description = _("A speaker chosen from the shared list of speakers")

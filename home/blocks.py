@@ -27,6 +27,7 @@ class HeadingBlock(blocks.StructBlock):
     class Meta:
         icon = "title"
         template = "blocks/heading.html"
+        label = _("Heading")
         group = GROUP_TEXT
         description = _("A heading that starts a section of the page")
         preview_value = {"text": "Misioni ynë", "level": "h2"}
@@ -42,6 +43,7 @@ class ParagraphBlock(blocks.RichTextBlock):
     class Meta:
         icon = "pilcrow"
         template = "blocks/paragraph.html"
+        label = _("Paragraph")
         group = GROUP_TEXT
         description = _("Paragraphs of text with links and lists")
         preview_value = "<p>Një lëvizje qytetare për një Kosovë të barabartë.</p>"
@@ -63,6 +65,7 @@ class ImageBlock(blocks.StructBlock):
     class Meta:
         icon = "image"
         template = "blocks/image.html"
+        label = _("Image")
         group = GROUP_MEDIA
         description = _("An image with an optional caption")
 
@@ -74,6 +77,7 @@ class QuoteBlock(blocks.StructBlock):
     class Meta:
         icon = "openquote"
         template = "blocks/quote.html"
+        label = _("Quote")
         group = GROUP_TEXT
         description = _("A quotation with the name of who said it")
         preview_value = {
@@ -103,6 +107,7 @@ class CallToActionBlock(blocks.StructBlock):
     class Meta:
         icon = "pick"
         template = "blocks/call_to_action.html"
+        label = _("Call to action")
         group = GROUP_ACTIONS
         description = _("A button that leads to a page, such as joining or volunteering")
         preview_value = {
@@ -125,6 +130,7 @@ class EmbedWithFallbackBlock(blocks.StructBlock):
     class Meta:
         icon = "media"
         template = "blocks/embed.html"
+        label = _("Video or post")
         group = GROUP_MEDIA
         description = _("A video or post from YouTube, Facebook and similar sites")
 
@@ -141,6 +147,7 @@ class DocumentLinkBlock(blocks.StructBlock):
     class Meta:
         icon = "doc-full"
         template = "blocks/document_link.html"
+        label = _("Document")
         group = GROUP_MEDIA
         description = _("A link to download a document, with its type and size")
 

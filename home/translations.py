@@ -35,12 +35,15 @@ import html
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ManyToOneRel
 from django.db.models.signals import post_save
+from django.shortcuts import redirect
 from django.utils.html import strip_tags
 from django.utils.text import slugify
+from django.utils.translation import ngettext
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -56,6 +59,7 @@ from wagtail_localize.models import (
     SegmentOverride,
     StringSegment,
     StringTranslation,
+    Translation,
     TranslationSource,
 )
 
@@ -345,3 +349,47 @@ def connect():
     post_save.connect(_saved, dispatch_uid="home_translations_saved")
     post_save.connect(_title_translated, sender=StringTranslation, dispatch_uid="home_title")
     post_save.connect(_slug_changed, sender=StringSegment, dispatch_uid="home_slug")
+
+
+# -- Only a finished translation goes live ------------------------------------------------
+
+
+def missing_strings(instance):
+    """How many strings of the translation ``instance`` are not translated yet (0 for
+    an object that is not a wagtail-localize translation)."""
+    translation = (
+        Translation.objects.filter(
+            source__object_id=instance.translation_key,
+            target_locale_id=instance.locale_id,
+            enabled=True,
+        )
+        .exclude(source__locale_id=instance.locale_id)
+        .first()
+    )
+    if translation is None:
+        return 0
+    total, translated = translation.get_progress()
+    return total - translated
+
+
+def refuse_unfinished_publish(request, instance):
+    """``before_edit_page``/``before_edit_snippet``, before wagtail-localize's own: its
+    translation editor's "Publish" (``action=publish``) would publish the source's
+    text wherever a string is not translated yet, so it waits until all are."""
+    if request.method != "POST" or request.POST.get("action") != "publish":
+        return None
+    missing = missing_strings(instance)
+    if not missing:
+        return None
+    messages.error(
+        request,
+        ngettext(
+            "Not published: %(count)d text is not translated yet. A translation goes "
+            "live once every text is translated.",
+            "Not published: %(count)d texts are not translated yet. A translation goes "
+            "live once every text is translated.",
+            missing,
+        )
+        % {"count": missing},
+    )
+    return redirect(request.get_full_path())

@@ -1,6 +1,6 @@
 from wagtail import hooks
 
-from . import translations_tree
+from . import translations, translations_tree
 from .cache import mark_page_cacheable
 
 hooks.register("before_serve_page", mark_page_cacheable)
@@ -11,3 +11,8 @@ hooks.register("construct_translated_pages_to_cascade_actions", translations_tre
 hooks.register("before_delete_page", translations_tree.warn_about_translations)
 hooks.register("before_unpublish_page", translations_tree.refuse_unpublish_without_translations)
 hooks.register("before_bulk_action", translations_tree.refuse_bulk_without_translations)
+
+# A translation goes live only once every text is translated: checked before
+# wagtail-localize's translation editor publishes it (home/translations.py).
+hooks.register("before_edit_page", translations.refuse_unfinished_publish, order=-1)
+hooks.register("before_edit_snippet", translations.refuse_unfinished_publish, order=-1)

@@ -12,10 +12,11 @@ change or see). A view of those namespaces that is not listed is refused (fail
 closed), so a new view in a wagtail-localize upgrade stays shut until someone
 decides how to check it.
 
-What makes a translation live is checked against the right to publish it
-(``LOCALIZE_GUARDS``): "Sync translated pages" with "Publish immediately" (the
-option is also left out of the form for those who may not publish every
-translation), converting a translation into an alias of its source; and a page is
+Nothing puts the source's text live in a translation (``LOCALIZE_GUARDS``): "Sync
+translated pages" with "Publish immediately" and converting a translation into an
+alias of its source are for superusers only (the option is left out of the form for
+others), a translation is published from the translation editor once every text is
+translated (``home.translations.refuse_unfinished_publish``), and a page is
 translated only under its parent's translation, never under a copy of the parent
 that wagtail-localize would otherwise make and publish in the source language.
 
@@ -45,7 +46,7 @@ from django.utils.translation import gettext as _
 from wagtail.admin.views.chooser import page_models_from_string
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import DraftStateMixin, Locale, Page
+from wagtail.models import Locale, Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
 from wagtail.snippets.views.snippets import get_snippet_model_from_url_params
@@ -72,17 +73,6 @@ def can_translate(user, instance):
         return instance.permissions_for_user(user).can_edit()
     policy = policy_registry.get_by_type(type(instance))
     return policy.user_has_any_permission_for_instance(user, ["change", "view"], instance)
-
-
-def can_publish(user, instance):
-    """Whether ``user`` may make ``instance`` live (a snippet without draft states is
-    live whenever it is saved)."""
-    if isinstance(instance, Page):
-        return instance.permissions_for_user(user).can_publish()
-    if not isinstance(instance, DraftStateMixin):
-        return can_change(user, instance)
-    policy = policy_registry.get_by_type(type(instance))
-    return policy.user_has_permission_for_instance(user, "publish", instance)
 
 
 def _source_instance(source):
@@ -195,40 +185,25 @@ def is_allowed(user, view_name, kwargs):
 PUBLISH_OPTION = "publish_translations"
 
 
-def _sync_targets(kwargs):
-    source = get_object_or_404(TranslationSource, pk=kwargs["translation_source_id"])
-    targets = []
-    for each in source.translations.filter(enabled=True).select_related("source"):
-        try:
-            targets.append(each.get_target_instance())
-        except ObjectDoesNotExist:
-            continue
-    return targets
-
-
-def may_publish_every_translation(user, kwargs):
-    if user.is_active and user.is_superuser:
-        return True
-    return all(can_publish(user, target) for target in _sync_targets(kwargs))
-
-
 def _sync_publishes_what_the_user_may(request, kwargs):
-    """ "Publish immediately" publishes every translation of the source, with the
-    source's text where it is not translated yet: only for a user who may publish
-    each of them."""
+    """ "Publish immediately" publishes every translation of the source at once, with
+    the source's text wherever the changed source brings a string not translated yet;
+    a translation goes live only from the translation editor once every text is
+    translated (``home.translations.refuse_unfinished_publish``). Syncing without it
+    is for whoever may translate."""
     if request.method != "POST":
         return None
     option = forms.BooleanField(required=False)
     value = option.widget.value_from_datadict(request.POST, {}, PUBLISH_OPTION)
-    if option.clean(value) and not may_publish_every_translation(request.user, kwargs):
+    if option.clean(value) and not request.user.is_superuser:
         raise PermissionDenied
     return None
 
 
 def _alias_publishes_the_source(request, kwargs):
-    """Converting a translation into an alias puts the source's live content in its
-    place at once."""
-    if not can_publish(request.user, _page(kwargs)):
+    """Converting a translation into an alias puts the source's live content, in the
+    source's language, in its place at once: not for staff, whatever their rights."""
+    if not request.user.is_superuser:
         raise PermissionDenied
     return None
 
@@ -271,15 +246,15 @@ LOCALIZE_GUARDS = {
 
 
 def hide_publish_option(request, response):
-    """Leave "Publish immediately" out of "Sync translated pages" for a user who may
-    not publish every translation (the POST is refused anyway)."""
+    """Leave "Publish immediately" out of "Sync translated pages" for staff (the POST
+    is refused anyway)."""
     match = request.resolver_match
     if match is None or match.view_name != "wagtail_localize:update_translations":
         return
     form = (getattr(response, "context_data", None) or {}).get("form")
     if form is None or PUBLISH_OPTION not in form.fields:
         return
-    if not may_publish_every_translation(request.user, match.kwargs):
+    if not request.user.is_superuser:
         del form.fields[PUBLISH_OPTION]
 
 

@@ -14,7 +14,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from wagtail.models import Locale
@@ -31,7 +30,7 @@ from wagtail_localize.models import (
 from congress.constants import OutcomeKind
 from congress.models import CongressIndexPage, CongressPage, Outcome, Speaker
 from home.models import SiteRole, StandardPage
-from home.roles import complete_site_roles, ensure_site_roles, grant_page_permissions
+from home.roles import complete_site_roles, ensure_site_roles
 from movement.models import NewsIndexPage, NewsPage, ProgressUpdate
 from tests.conftest import publish
 from tests.movement.conftest import make_campaign
@@ -268,9 +267,12 @@ def test_translators_publish_translations_never_the_source(client, orgs, en):
     assert denied(client.get(reverse("wagtailadmin_pages:edit", args=[b_english.pk])))
 
 
-def test_sync_publishes_only_for_those_who_may_publish_every_translation(
-    client, orgs, en, make_user, django_capture_on_commit_callbacks
+def test_only_a_finished_translation_goes_live(
+    client, orgs, en, django_capture_on_commit_callbacks
 ):
+    """Nothing puts the source's text live in the English tree: the translation
+    editor's Publish waits until every text is translated, and the sync view's
+    "Publish immediately" and "Convert to alias page" are not for staff."""
     a = orgs["a"]
     page = StandardPage(title="Rreth nesh", slug="rreth-nesh", intro="Hyrje")
     a["org"].home_sq.add_child(instance=page)
@@ -278,34 +280,35 @@ def test_sync_publishes_only_for_those_who_may_publish_every_translation(
     client.force_login(a["users"][EDITOR])
     submit(client, page_submit_url(page), en)
     draft = page.get_translation(en)
-    source = TranslationSource.objects.get(object_id=page.translation_key)
-    url = reverse("wagtail_localize:update_translations", args=[source.pk])
-
-    # Someone who may translate (edit the pages, submit translations) but not publish.
-    reviewers = Group.objects.create(name="Reviewers A")
-    grant_page_permissions(reviewers, a["org"].home_sq, ["change_page"])
-    reviewers.permissions.add(
-        *a["groups"][TRANSLATOR].permissions.filter(
-            codename__in=["access_admin", "submit_translation"]
-        )
-    )
-    reviewer = make_user("reviewer", reviewers)
-    client.force_login(reviewer)
-    response = client.get(url)
-    assert response.status_code == 200
-    assert 'name="publish_translations"' not in response.content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(url, {"publish_translations": "on"}).status_code == 403
-    draft.refresh_from_db()
-    assert not draft.live
-    assert client.post(url, {}).status_code == 302  # syncing without publishing is theirs
+    translation = Translation.objects.get(source__object_id=page.translation_key, target_locale=en)
+    source = translation.source
+    edit = reverse("wagtailadmin_pages:edit", args=[draft.pk])
+    sync = reverse("wagtail_localize:update_translations", args=[source.pk])
+    alias = reverse("wagtail_localize:convert_to_alias", args=[draft.pk])
 
     client.force_login(a["users"][TRANSLATOR])
-    assert 'name="publish_translations"' in client.get(url).content.decode()
+    write(client, translation, {"title": "About us"})  # the introduction is not
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(url, {"publish_translations": "on"}).status_code == 302
+        response = client.post(edit, {"action": "publish"}, follow=True)
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("1 tekst nuk është përkthyer" in message for message in messages), messages
     draft.refresh_from_db()
-    assert draft.live
+    assert not draft.live
+
+    assert 'name="publish_translations"' not in client.get(sync).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(sync, {"publish_translations": "on"}).status_code == 403
+        assert client.post(alias, {}).status_code == 403
+    draft.refresh_from_db()
+    assert not draft.live and draft.alias_of_id is None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(sync, {}).status_code == 302  # syncing without publishing is theirs
+
+    write(client, translation, {"intro": "Introduction"})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(edit, {"action": "publish"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.live and draft.title == "About us"
 
 
 def test_a_page_is_translated_under_its_parents_translation(client, orgs, en):
