@@ -167,6 +167,10 @@ def send_at_once(page, user, *submissions):
     connections.close_all()  # each process opens its own
 
     def send(client, data, headers):
+        # A connection some earlier code of this process left open is the parent's
+        # (and the other child's): forget it unclosed, and open one of our own.
+        for connection in connections.all(initialized_only=True):
+            connection.connection = None
         save = Demand.save
 
         def slow_save(demand, *args, **kwargs):
