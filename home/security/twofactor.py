@@ -15,7 +15,7 @@ anonymous, so a password alone carries no access.
 
 A user who must use a second factor and has none yet cannot enrol with the password
 alone: enrolment needs a link sent to the account's email address
-(``send_enrolment_link``), signed, for one device, valid for
+(``queue_enrolment_link``: the task worker sends it), signed, for one device, valid for
 ``ENROLMENT_LINK_SECONDS``; asking again replaces the previous link.
 """
 
@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks import task
 from wagtail.admin.utils import get_admin_base_url
 from wagtail.users.models import UserProfile
 
@@ -99,21 +100,54 @@ def device_for_link(user, token):
     return TOTPDevice.objects.filter(user=user, pk=data.get("device"), confirmed=False).first()
 
 
+def new_enrolment_device(user):
+    """A new, unconfirmed authenticator device for ``user``; any earlier device not
+    yet confirmed, and so any earlier link, is dropped."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
 def new_enrolment_link(user):
     """A new link that sets up an authenticator device for ``user`` (absolute URL).
 
     Any earlier device not yet confirmed, and so any earlier link, is dropped."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
-    return get_admin_base_url() + enrolment_link_path(device)
+    return get_admin_base_url() + enrolment_link_path(new_enrolment_device(user))
 
 
 def send_enrolment_link(user):
-    """Email ``user`` a new link (in their admin language); returns it. Raises
+    """Email ``user`` a new link (in their admin language) now; returns it. Raises
     ``ValueError`` when the account has no email address."""
     if not user.email:
         raise ValueError("no email address")
-    link = new_enrolment_link(user)
+    device = new_enrolment_device(user)
+    return _email_link(device)
+
+
+def queue_enrolment_link(user):
+    """Make a new link for ``user`` and have the task worker email it, so that no
+    request waits for the mail server. Raises ``ValueError`` without an address."""
+    if not user.email:
+        raise ValueError("no email address")
+    device = new_enrolment_device(user)
+    email_enrolment_link.enqueue(device.pk)
+
+
+@task()
+def email_enrolment_link(device_id):
+    """Email the link of a device not yet confirmed; nothing when it was replaced
+    (a newer link was asked for) or confirmed since. The link is made here, so that
+    it is never stored with the queued task."""
+    device = TOTPDevice.objects.filter(pk=device_id, confirmed=False).select_related("user")
+    device = device.first()
+    if device is None or not device.user.email:
+        return False
+    _email_link(device)
+    return True
+
+
+def _email_link(device):
+    user = device.user
+    link = get_admin_base_url() + enrolment_link_path(device)
     language = UserProfile.get_for_user(user).get_preferred_language()
     with translation.override(language):
         context = {"user": user, "link": link, "hours": ENROLMENT_LINK_SECONDS // 3600}

@@ -6,8 +6,8 @@
   counts only once a code from the app is confirmed; ten recovery codes are shown
   once, right after.
 - ``/admin/two-factor/enrol/<token>/``: the same, through the link emailed to a user
-  who must use a second factor and has none yet (``twofactor.send_enrolment_link``);
-  without it, ``/admin/two-factor/enrol/`` only offers to send that link.
+  who must use a second factor and has none yet (``twofactor.queue_enrolment_link``,
+  sent by the task worker); without it, ``/admin/two-factor/enrol/`` only offers to send that link.
 - ``/admin/two-factor/send-link/<user id>/``: a superuser sends that link to a user.
 - ``/admin/two-factor/verify/``: the step after the password for a user with a device.
 """
@@ -43,7 +43,7 @@ from .twofactor import (
     device_for_link,
     enrolment_link_recently_sent,
     is_verified,
-    send_enrolment_link,
+    queue_enrolment_link,
     two_factor_required,
 )
 
@@ -183,7 +183,7 @@ def _link_needed(request, invalid=False):
     if request.method == "POST" and "send" in request.POST:
         invalid = False
         if user.email and not enrolment_link_recently_sent(user):
-            send_enrolment_link(user)
+            queue_enrolment_link(user)
             logger.info("Two-factor enrolment link sent to user %s at their request", user.pk)
         sent, status = bool(user.email), 200
     response = render(
@@ -211,7 +211,7 @@ def send_link(request, user_id):
         if not target.email:
             messages.error(request, _("This user has no email address."))
         else:
-            send_enrolment_link(target)
+            queue_enrolment_link(target)
             logger.info(
                 "Two-factor enrolment link sent to user %s by user %s", target.pk, request.user.pk
             )

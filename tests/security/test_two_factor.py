@@ -352,3 +352,30 @@ def test_anonymous_admin_requests_still_go_to_login(required_for_superusers, cli
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
     assert client.get(ENROL).status_code == 302
+
+
+def test_the_set_up_link_is_emailed_by_the_task_worker_not_in_the_request(
+    required_for_superusers, client, superuser, settings
+):
+    """No request waits for the mail server: the request queues a task, the worker
+    makes the link and sends it; a task for a link replaced since sends nothing."""
+    from django_tasks import default_task_backend
+
+    from home.security.twofactor import email_enrolment_link
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    client.force_login(superuser)
+    assert LINK_SENT in client.post(ENROL, {"send": "1"}).content
+    assert mail.outbox == []
+    [queued] = default_task_backend.results
+    assert queued.task.name == "email_enrolment_link"
+    # The link is made by the worker: the queued task holds only the device's id.
+    assert queued.args == [TOTPDevice.objects.get(confirmed=False).pk]
+    assert email_enrolment_link.call(*queued.args) is True
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["root@example.org"]
+    assert link_from_email().startswith(ENROL)
+    TOTPDevice.objects.all().delete()  # replaced by a newer link, or confirmed
+    assert email_enrolment_link.call(*queued.args) is False
+    assert len(mail.outbox) == 1
