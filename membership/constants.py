@@ -92,6 +92,13 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("Failed, will retry")
     HELD = "held", _("Held back: too many emails to this address, sent later")
     GAVE_UP = "gave_up", _("Not sent: retried for as long as the link would be valid")
+    # Claimed by one sender before it hands the email to the mail server, and "sent"
+    # once the server took it: a sender that died in between leaves it so, as the
+    # email may or may not have gone out (it is never sent twice by itself).
+    SENDING = (
+        "sending",
+        _("Being sent; if it stays so, sending was cut off and it may not have arrived"),
+    )
 
 
 # Query string parameters of the links in the emails and of the states after them.

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,10 +16,12 @@ from .emails import search_term
 from .records import SignUp, Supporter
 
 #: Pending sign-ups whose confirmation email the mail server refused (still
-#: retrying, or given up): staff can send it again.
-UNSENT = Q(
-    state=SignUp.State.PENDING,
-    email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.GAVE_UP],
+#: retrying, or given up) or whose sending was cut off (it may not have arrived; an
+#: email being sent right now is not: membership.tasks.SENDING_GRACE): staff can send
+#: it again.
+UNSENT = Q(state=SignUp.State.PENDING) & (
+    Q(email_status__in=[SignUp.EmailStatus.FAILED, SignUp.EmailStatus.GAVE_UP])
+    | Q(email_status=SignUp.EmailStatus.SENDING, email_retry_at__lte=Now())
 )
 
 

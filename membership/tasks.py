@@ -15,6 +15,13 @@ sent only while a sign-up of theirs still waits for one.
   the store every worker shares (``home.security.ratelimit``): the sign-ups beyond
   are stored as usual and ``held``; the command sends them once the hour is over,
   and the link of an email already sent confirms them too.
+- Never twice: a sender first claims the sign-ups (``sending``, one committed update
+  that only one sender can win: a worker, another worker or the command), then hands
+  the email over, then records ``sent``. A worker killed in between leaves
+  ``sending``: the email may or may not have gone out, nobody can tell, and it is
+  not sent again by itself (staff see it among the emails not sent and can send it
+  again; a new submission sends a new one). A worker killed before its claim leaves
+  the sign-ups ``queued``: the command sends them.
 """
 
 import logging
@@ -75,6 +82,10 @@ def _organisation(site, language):
 
 #: Sign-ups in these states still wait for an email.
 WAITING = (SignUp.EmailStatus.QUEUED, SignUp.EmailStatus.FAILED, SignUp.EmailStatus.HELD)
+#: How long a sender may take between claiming an email and recording that it went
+#: out (far more than the mail server's timeout, EMAIL_TIMEOUT); only after it does an
+#: email still "sending" count as cut off (``people.UNSENT``), for staff to send again.
+SENDING_GRACE = timedelta(minutes=15)
 
 
 def retry_delay(attempts):
@@ -106,6 +117,42 @@ def deliver_confirmation(signup_ids, language=None, now=None):
     supporter = primary.supporter
     pending = [s for s in pending if s.supporter_id == supporter.pk]
     unsent = [s.pk for s in pending if s.email_status != SignUp.EmailStatus.SENT]
+    if not _claim(requested, now):
+        return False  # sent, or being sent, by another sender since
+    try:
+        prepared = _prepare(primary, pending, requested, unsent, language, now)
+    except Exception:
+        # Nothing was handed over: the sign-ups wait as they did.
+        for status in {s.email_status for s in requested}:
+            SignUp.objects.filter(
+                pk__in=[s.pk for s in requested if s.email_status == status],
+                email_status=SignUp.EmailStatus.SENDING,
+            ).update(email_status=status)
+        raise
+    if prepared is None:
+        return False
+    message, tokens, days = prepared
+    try:
+        message.send()
+    except Exception:
+        logger.warning("Confirmation email for sign-ups %s failed", unsent, exc_info=True)
+        revoke(tokens)
+        _record_failure([s for s in pending if s.pk in unsent], days, now)
+        return False
+    SignUp.objects.filter(pk__in=unsent).update(
+        email_status=SignUp.EmailStatus.SENT,
+        email_attempts=F("email_attempts") + 1,
+        email_sent_at=now,
+        email_retry_at=None,
+        email_retry_until=None,
+    )
+    return True
+
+
+def _prepare(primary, pending, requested, unsent, language, now):
+    """The email to send (message, its link tokens, their validity in days), or None
+    when the limit per address holds it back (then the sign-ups are ``held``)."""
+    supporter = primary.supporter
     limit, window = settings.MEMBERSHIP_EMAILS_PER_ADDRESS
     retry = all(s.email_status == SignUp.EmailStatus.FAILED for s in requested)
     key = f"membership:confirmation-email:{supporter.email}"
@@ -114,7 +161,7 @@ def deliver_confirmation(signup_ids, language=None, now=None):
         SignUp.objects.filter(pk__in=unsent).update(
             email_status=SignUp.EmailStatus.HELD, email_retry_at=now + timedelta(seconds=window)
         )
-        return False
+        return None
 
     language = language or primary.language or settings.LANGUAGE_CODE
     page_id, page_url = _page_link(primary.page_id, language)
@@ -152,21 +199,21 @@ def deliver_confirmation(signup_ids, language=None, now=None):
         reply_to=[reply_to] if reply_to else None,
     )
     message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except Exception:
-        logger.warning("Confirmation email for sign-ups %s failed", unsent, exc_info=True)
-        revoke(tokens)
-        _record_failure([s for s in pending if s.pk in unsent], days, now)
-        return False
-    SignUp.objects.filter(pk__in=unsent).update(
-        email_status=SignUp.EmailStatus.SENT,
-        email_attempts=F("email_attempts") + 1,
-        email_sent_at=now,
-        email_retry_at=None,
-        email_retry_until=None,
+    return message, tokens, days
+
+
+def _claim(requested, now):
+    """Mark ``requested`` ``sending`` if they still wait for an email; False when
+    another sender was first. One conditional UPDATE: PostgreSQL re-reads a row it
+    had to wait for and skips it if it changed, SQLite runs one writer at a time, so
+    of two senders only one finds them waiting. ``email_retry_at`` then says from
+    when staff may send it again should the sender never record the outcome
+    (``SENDING_GRACE`` later: an email being sent now is not a cut-off one)."""
+    return bool(
+        SignUp.objects.filter(pk__in=[s.pk for s in requested], email_status__in=WAITING).update(
+            email_status=SignUp.EmailStatus.SENDING, email_retry_at=now + SENDING_GRACE
+        )
     )
-    return True
 
 
 def _record_failure(signups, days, now):
