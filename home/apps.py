@@ -10,7 +10,7 @@ class HomeConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import invalidation, translations, translations_tree
+        from . import checks, invalidation, translations, translations_tree  # noqa: F401
         from .demo import ensure_locales
         from .roles import complete_site_roles
         from .security import restrictions

@@ -304,7 +304,7 @@ def export_download(request, pk):
             request, _("That export has expired: exports are kept for a day. Export again.")
         )
         return redirect("membership_exports")
-    if job.state != ExportJob.State.DONE or not job.path.is_file():
+    if job.state != ExportJob.State.DONE or not job.has_file():
         messages.warning(request, _("That export is not ready."))
         return redirect("membership_exports")
     if job.user_id != request.user.pk:
@@ -314,7 +314,7 @@ def export_download(request, pk):
             )
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
     response = FileResponse(
-        job.path.open("rb"),
+        job.open_file(),
         as_attachment=True,
         filename=f"people-{stamp}.{job.format}",
         content_type=XLSX_TYPE if job.format == ExportJob.Format.XLSX else CSV_TYPE,

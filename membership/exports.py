@@ -14,20 +14,23 @@ to the browser as it is written (``csv_chunks``), and the XLSX is written by
 openpyxl's write-only workbook, row by row, into a file (``write_xlsx``). XLSX files,
 and CSV files of more than ``MEMBERSHIP_EXPORT_STREAM_ROWS`` sign-ups (a request
 must end within gunicorn's timeout), are built by the ``build_export`` task, in the
-task worker when there is one, into ``MEMBERSHIP_EXPORT_ROOT`` (``records.ExportJob``),
-and deleted after a day by the ``discard_export`` task (on a backend that can run
-tasks later) or by ``membership_purge`` (``delete_expired_exports``).
+task worker when there is one, into a temporary file that is then stored in the
+"private" storage (``records.export_storage``: ``MEMBERSHIP_EXPORT_ROOT``, or object
+storage, so that any app server can hand it out), and deleted after a day by the
+``discard_export`` task (on a backend that can run tasks later) or by
+``membership_purge`` (``delete_expired_exports``).
 """
 
 import io
 import logging
-import os
 import re
 import secrets
+import tempfile
 from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import default_task_backend, task
@@ -38,7 +41,7 @@ from home.csvsafe import neutralise
 
 from .constants import AVAILABILITY_CHOICES, COMMUNITY_CHOICES, MUNICIPALITY_CHOICES
 from .people import filtered
-from .records import AuditEntry, ExportJob, MembershipSettings, SignUp
+from .records import AuditEntry, ExportJob, MembershipSettings, SignUp, export_storage
 
 logger = logging.getLogger(__name__)
 
@@ -292,10 +295,6 @@ def write_xlsx(signups, include_special, target):
 # -- in the background ------------------------------------------------------------
 
 
-def export_root():
-    return Path(settings.MEMBERSHIP_EXPORT_ROOT)
-
-
 @task(queue_name=EXPORT_QUEUE)
 def build_export(job_id):
     """Build the file of an export job (``ExportJob``) that is still waiting."""
@@ -307,20 +306,19 @@ def build_export(job_id):
     job = ExportJob.objects.get(pk=job_id)
     sites = list(job.sites.all())
     name = f"people-{job.pk}-{secrets.token_hex(8)}.{job.format}"
-    root = export_root()
-    partial = root / f"{name}.part"
     try:
-        root.mkdir(parents=True, exist_ok=True)
         _form, _people, signups = filtered(job.filters, sites, sites)
-        with translation.override(job.language or settings.LANGUAGE_CODE):
-            if job.format == ExportJob.Format.CSV:
-                dialect = job.filters.get("dialect")
-                per_site = write_csv(signups, job.include_special, partial, dialect)
-            else:
-                per_site = write_xlsx(signups, job.include_special, partial)
-        os.replace(partial, root / name)
+        with tempfile.TemporaryDirectory(prefix="civic-export-") as folder:
+            partial = Path(folder) / name
+            with translation.override(job.language or settings.LANGUAGE_CODE):
+                if job.format == ExportJob.Format.CSV:
+                    dialect = job.filters.get("dialect")
+                    per_site = write_csv(signups, job.include_special, partial, dialect)
+                else:
+                    per_site = write_xlsx(signups, job.include_special, partial)
+            with partial.open("rb") as built:
+                name = export_storage().save(name, File(built, name=name))
     except Exception:
-        partial.unlink(missing_ok=True)
         ExportJob.objects.filter(pk=job.pk).update(
             state=ExportJob.State.FAILED, finished_at=timezone.now()
         )
@@ -361,17 +359,20 @@ def discard_export(job_id):
 
 def delete_expired_exports(now=None):
     """Delete the export jobs (and files) older than ``MEMBERSHIP_EXPORT_KEEP``, and
-    any file in ``MEMBERSHIP_EXPORT_ROOT`` no job knows (left by a worker that
-    stopped half-way). Returns how many jobs were deleted."""
+    any file of the export storage no job knows (left by a worker that stopped
+    half-way, or by a job deleted otherwise). Returns how many jobs were deleted."""
     now = now or timezone.now()
-    expired = list(ExportJob.objects.filter(created_at__lte=now - settings.MEMBERSHIP_EXPORT_KEEP))
+    cutoff = now - settings.MEMBERSHIP_EXPORT_KEEP
+    expired = list(ExportJob.objects.filter(created_at__lte=cutoff))
     for job in expired:
         job.discard()
-    root = export_root()
-    if root.is_dir():
-        known = set(ExportJob.objects.exclude(file_name="").values_list("file_name", flat=True))
-        cutoff = (now - settings.MEMBERSHIP_EXPORT_KEEP).timestamp()
-        for path in root.iterdir():
-            if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
+    storage = export_storage()
+    try:
+        _folders, names = storage.listdir("")
+    except FileNotFoundError:  # a local folder not made yet
+        names = []
+    known = set(ExportJob.objects.exclude(file_name="").values_list("file_name", flat=True))
+    for name in names:
+        if name not in known and storage.get_modified_time(name) < cutoff:
+            storage.delete(name)
     return len(expired)

@@ -15,6 +15,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -547,8 +548,9 @@ class ExportJob(models.Model):
     """A list of sign-ups exported in the background (XLSX, or a CSV too long to
     stream in one request): who asked, for which
     organisations and filters, its state and, once built, its file. The file lies
-    in ``MEMBERSHIP_EXPORT_ROOT`` (never under the public media folder), is served
-    only by the admin's download view, and is deleted with the job once
+    in the "private" storage (``export_storage``: ``MEMBERSHIP_EXPORT_ROOT``, or the
+    bucket's private/ prefix with object storage; never under the public media), is
+    served only by the admin's download view, and is deleted with the job once
     ``MEMBERSHIP_EXPORT_KEEP`` has passed (``membership_purge``, or on a late
     download)."""
 
@@ -605,13 +607,25 @@ class ExportJob(models.Model):
 
     @property
     def path(self):
-        """Where the file is (or will be), or None before a name was given."""
+        """The file's path on this machine when the private storage is a local folder
+        (None before a name was given); object storage has none (NotImplementedError)."""
         if not self.file_name:
             return None
-        return Path(settings.MEMBERSHIP_EXPORT_ROOT) / self.file_name
+        return Path(export_storage().path(self.file_name))
+
+    def has_file(self):
+        return bool(self.file_name) and export_storage().exists(self.file_name)
+
+    def open_file(self):
+        return export_storage().open(self.file_name, "rb")
 
     def discard(self):
         """Delete the file and the job."""
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
+        if self.file_name:
+            export_storage().delete(self.file_name)
         self.delete()
+
+
+def export_storage():
+    """The storage of export files: ``STORAGES["private"]``."""
+    return storages["private"]

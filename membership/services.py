@@ -18,6 +18,7 @@ from wagtail.models import Page, Site
 
 from home.models import OrganisationSettings
 from home.security import ratelimit
+from home.security.net import client_ip
 
 from .constants import (
     CONFIRM_PARAM,
@@ -124,17 +125,8 @@ def page_language(page):
 
 def client_address(request):
     """The visitor's address; behind N trusted proxies, the N-th from the right in
-    X-Forwarded-For (MEMBERSHIP_TRUSTED_PROXIES)."""
-    proxies = settings.MEMBERSHIP_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    X-Forwarded-For (MEMBERSHIP_TRUSTED_PROXIES), read only from a trusted proxy."""
+    return client_ip(request, proxies=settings.MEMBERSHIP_TRUSTED_PROXIES)
 
 
 def hit_rate_limit(request):
@@ -432,6 +424,10 @@ def queue_confirmation(signup_ids, language):
 def resend_confirmations(signups):
     """Send the confirmation email again (staff): one per person, covering their
     pending sign-ups, retried afresh. Returns how many people it goes to."""
+    # An email being sent right now is left to its sender (it may be arriving).
+    signups = signups.exclude(
+        email_status=SignUp.EmailStatus.SENDING, email_retry_at__gt=timezone.now()
+    )
     people = pending_by_person(signups)
     SignUp.objects.filter(pk__in=[pk for ids, _ in people.values() for pk in ids]).update(
         email_status=SignUp.EmailStatus.QUEUED,

@@ -32,8 +32,18 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# LOG_FORMAT=json (as for Django's logs): the access log and gunicorn's own messages
+# are JSON lines too (home/monitoring.py, docs/deployment.md).
+if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    from home.monitoring import GUNICORN_ACCESS_LOG_FORMAT as access_log_format  # noqa: F401
+
+    logger_class = "home.monitoring.GunicornJsonLogger"
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The reverse proxy's addresses (comma-separated): only from them is X-Forwarded-Proto
+# believed, and only that one scheme header (nginx sets it on every request and
+# removes the others a client may send; see deploy/nginx/civic.conf).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 
 def pre_fork(server, worker):

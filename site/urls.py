@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from config import views as site_views
 from home import views as home_views
+from home.health import HealthView
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -15,13 +16,16 @@ urlpatterns = [
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
     # The service worker, at the root so that its scope is the whole site.
     path("sw.js", site_views.service_worker, name="service_worker"),
+    # Database, caches, storage and task queues, for the proxy and monitoring:
+    # 200 when all pass, 500 with the failing check named (home/health.py).
+    path("health/", HealthView.as_view(), name="health"),
 ]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-else:
+elif settings.MEDIA_URL.startswith("/"):
     from home.security.media import serve_media
 
     # Media on local disk; production with object storage serves it from there.

@@ -6,7 +6,12 @@ read-only transaction", which Django raises as ``InternalError`` or
 ``OperationalError``) during a form post (any method but GET/HEAD/OPTIONS) into a
 translated "try again later" page with status 503 and a ``Retry-After`` header, and
 logs one line. A full disk (``OSError`` ENOSPC or EDQUOT, for instance while an upload
-is saved) gets status 507 and its own message. Both templates need no database.
+is saved) gets status 507 and its own message. Object storage that cannot be reached
+or fails (S3 with django-storages: botocore's connection and timeout errors, a 5xx
+answer), for instance while an image or a document is uploaded, gets status 503 and
+"the files cannot be reached" (for any method: a page whose image has no rendition
+yet needs the original). Nothing is stored then: Django saves a file before the row
+that refers to it. The templates need no database.
 
 Reading a page while the database is down gives the site's own 500 page (it needs no
 database either and says to try again in a few minutes), with ``Retry-After``.
@@ -59,6 +64,32 @@ def is_disk_full(exc):
     return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
 
 
+def _storage_errors():
+    try:
+        from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+    except ImportError:  # object storage not installed
+        return (), None
+    return (ConnectionError, HTTPClientError), ClientError
+
+
+STORAGE_UNREACHABLE, STORAGE_CLIENT_ERROR = _storage_errors()
+
+
+def is_storage_fault(exc):
+    """True for object storage that cannot be reached, times out or answers 5xx,
+    also when wrapped (boto3's S3UploadFailedError keeps the ClientError as cause)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if STORAGE_UNREACHABLE and isinstance(exc, STORAGE_UNREACHABLE):
+            return True
+        if STORAGE_CLIENT_ERROR is not None and isinstance(exc, STORAGE_CLIENT_ERROR):
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            return status >= 500
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _render(request, template_name, status):
     context = {"LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE}
     html = loader.get_template(template_name).render(context)
@@ -68,15 +99,17 @@ def _render(request, template_name, status):
     return response
 
 
-def unavailable_response(request, exc):
+def unavailable_response(request, exc, service="Database", template="security/unavailable.html"):
+    """503 "try again later" for ``service`` out of reach, with a log line."""
     logger.error(
-        "Database unavailable (%s: %s) for %s %s; answered 503",
+        "%s unavailable (%s: %s) for %s %s; answered 503",
+        service,
         type(exc).__name__,
         str(exc).splitlines()[0] if str(exc) else "",
         request.method,
         request.path,
     )
-    return _render(request, "security/unavailable.html", 503)
+    return _render(request, template, 503)
 
 
 def disk_full_response(request, exc):
@@ -88,10 +121,14 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 def fault_response(request, exc):
-    """The answer for ``exc`` if it is a database fault during a form post or a
-    full disk, else None (the 500 handler answers)."""
+    """The answer for ``exc`` if it is a database fault during a form post, object
+    storage out of reach or a full disk, else None (the 500 handler answers)."""
     if is_database_fault(exc) and request.method not in SAFE_METHODS:
         return unavailable_response(request, exc)
+    if is_storage_fault(exc):
+        return unavailable_response(
+            request, exc, "File storage", "security/storage_unavailable.html"
+        )
     if is_disk_full(exc):
         return disk_full_response(request, exc)
     return None

@@ -6,6 +6,7 @@ DEBUG is off unless ``DJANGO_DEBUG`` turns it on, and without DEBUG a missing
 loosen these for local work.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
     # The database task backend (TASKS_BACKEND=django_tasks_db.DatabaseBackend) and
     # its worker, manage.py db_worker; its table exists whichever backend is used.
     "django_tasks_db",
+    # The health endpoint /health/ (home/health.py) and its report's template.
+    "health_check",
     # Security (see the "# Security" block below and docs/security.md)
     "home.security",
     "csp",
@@ -268,10 +271,82 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# People exports built in the background (XLSX): their files are kept in the "private"
+# storage, here outside MEDIA_ROOT (nothing serves this folder; only the admin's
+# download view reads it), and deleted after MEMBERSHIP_EXPORT_KEEP.
+MEMBERSHIP_EXPORT_ROOT = Path(os.environ.get("MEMBERSHIP_EXPORT_ROOT", VAR_DIR / "exports"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files for staff only, read by the app itself (never a public URL).
+    # On disk the files and folders are the site user's only (not the web server's).
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": MEMBERSHIP_EXPORT_ROOT,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media on object storage (S3 or an S3-compatible service), when AWS_STORAGE_BUCKET_NAME
+# is set (docs/deployment.md, "Media on object storage"): django-storages reads the
+# AWS_* settings below. One bucket, private by default; its policy lets anyone read the
+# images (original_images/, images/) at MEDIA_URL. Documents (documents/) are only
+# served through Wagtail's /documents/ view, which streams them from the bucket after
+# checking the privacy of their collection; the "private" storage (exports) lies
+# under private/. Short timeouts: an unreachable service answers uploads with a 503
+# (home.security.faults) within seconds instead of holding a worker.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as _BotoConfig
+
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip().rstrip("/") or None
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "").strip() or None
+    # Keys from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), else
+    # boto3's own chain (an instance role, ~/.aws).
+    AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID") or None
+    AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or None
+    # The public address of the media (a CDN, or the bucket's own host), without scheme.
+    AWS_S3_CUSTOM_DOMAIN = os.environ.get("AWS_S3_CUSTOM_DOMAIN", "").strip().strip("/") or None
+    AWS_S3_URL_PROTOCOL = os.environ.get("AWS_S3_URL_PROTOCOL", "https:")
+    # Path-style addresses (endpoint/bucket/key) for S3-compatible services such as
+    # SeaweedFS or MinIO; AWS itself picks its own.
+    AWS_S3_ADDRESSING_STYLE = os.environ.get(
+        "AWS_S3_ADDRESSING_STYLE", "path" if AWS_S3_ENDPOINT_URL else "auto"
+    )
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    AWS_S3_CLIENT_CONFIG = _BotoConfig(
+        s3={"addressing_style": AWS_S3_ADDRESSING_STYLE},
+        signature_version=AWS_S3_SIGNATURE_VERSION,
+        connect_timeout=float(os.environ.get("AWS_S3_CONNECT_TIMEOUT", "3")),
+        read_timeout=float(os.environ.get("AWS_S3_READ_TIMEOUT", "20")),
+        retries={"mode": "standard", "total_max_attempts": 2},
+    )
+    # No ACL on objects (the bucket policy decides), no signed URLs for images, and
+    # never an existing object overwritten by an upload of the same name.
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = False
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "max-age=86400"}
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_URL = f"{AWS_S3_URL_PROTOCOL}//{AWS_S3_CUSTOM_DOMAIN}/"
+    elif AWS_S3_ENDPOINT_URL:
+        MEDIA_URL = f"{AWS_S3_ENDPOINT_URL}/{AWS_STORAGE_BUCKET_NAME}/"
+    else:
+        _region = f".{AWS_S3_REGION_NAME}" if AWS_S3_REGION_NAME else ""
+        MEDIA_URL = f"https://{AWS_STORAGE_BUCKET_NAME}.s3{_region}.amazonaws.com/"
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "location": "private",
+            "custom_domain": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "object_parameters": {},
+        },
+    }
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
 
 # Email: console unless EMAIL_HOST is set.
@@ -292,10 +367,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Security: production defaults; dev.py relaxes what plain HTTP needs.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS ends at the reverse proxy (deploy/nginx/civic.conf), which says so in
+# X-Forwarded-Proto. gunicorn believes that header only from the addresses in
+# FORWARDED_ALLOW_IPS (site/gunicorn.conf.py) and then sets the request's scheme,
+# which Django reads (request.is_secure()); Django itself must not read the header,
+# or anyone who reaches gunicorn directly could claim HTTPS. Another WSGI server
+# behind a proxy that always sets the header can use SECURE_PROXY_SSL_HEADER=1.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER") else None
+)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# The health endpoint answers plain HTTP too: the proxy and systemd probe it on the
+# loopback address (docs/deployment.md).
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -344,15 +430,59 @@ WAGTAIL_LOCALIZE_DEFAULT_TRANSLATION_MODE = "synced"
 # text: a translator (or an editor) publishes it when it is done.
 WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 
+# Logs: every logger to standard error (systemd's journal keeps it; a management
+# command's own output on standard output stays clean), from LOG_LEVEL up.
+# LOG_FORMAT=json (deploy/civic.env.example) makes each line a JSON object, with the
+# method, path and status of requests that failed; gunicorn follows the same
+# variable (site/gunicorn.conf.py). The default, text, is for a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower() or "text"
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_fields": {"()": "home.monitoring.RequestFields"},
+        "skip_health_reports": {"()": "home.monitoring.SkipHealthReports"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "home.monitoring.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_fields"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "ERROR",
+            "propagate": False,
+            "filters": ["skip_health_reports"],
+        },
     },
 }
+
+# Error reports (optional): Sentry, when SENTRY_DSN is set; without request bodies,
+# cookies, query strings, local variables or user details (home/monitoring.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    from home.monitoring import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )
+
+# Health endpoint (/health/, home/health.py): the oldest task due on a queue may
+# wait this many seconds for a worker before the check of that queue fails.
+HEALTH_TASK_QUEUE_MAX_AGE = int(os.environ.get("HEALTH_TASK_QUEUE_MAX_AGE", "300"))
 
 SITE_DESCRIPTION = _("A site for civic movements and civil-society platforms in Kosovo")
 
@@ -377,10 +507,8 @@ MEMBERSHIP_LINK_MAX_AGE = 60 * 60 * 24 * 60
 # at most MEMBERSHIP_EMAILS_PER_ADDRESS[0] go to one address per [1] seconds.
 MEMBERSHIP_EMAIL_RETRY_CAP = int(os.environ.get("MEMBERSHIP_EMAIL_RETRY_CAP", "3600"))
 MEMBERSHIP_EMAILS_PER_ADDRESS = (3, 3600)
-# People exports built in the background (XLSX): their files are kept here, outside
-# MEDIA_ROOT (nothing serves this folder; only the admin's download view reads it),
-# and deleted after MEMBERSHIP_EXPORT_KEEP.
-MEMBERSHIP_EXPORT_ROOT = Path(os.environ.get("MEMBERSHIP_EXPORT_ROOT", VAR_DIR / "exports"))
+# People exports built in the background (XLSX): their files are kept in the "private"
+# storage (STORAGES, MEMBERSHIP_EXPORT_ROOT above) and deleted after MEMBERSHIP_EXPORT_KEEP.
 MEMBERSHIP_EXPORT_KEEP = timedelta(hours=24)
 # A CSV export of more sign-ups than this is prepared in the background too: a sync
 # gunicorn worker that takes longer than GUNICORN_TIMEOUT (30 s) over one request is
@@ -463,8 +591,20 @@ REST_FRAMEWORK = {
 # No Gravatar requests from the admin (they would disclose editors' addresses).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
-# Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted.
+# Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted: how many
+# (TRUSTED_PROXY_COUNT) and the addresses the nearest one connects from
+# (FORWARDED_ALLOW_IPS, addresses or networks, as gunicorn reads it; "*" for any).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", str(MEMBERSHIP_TRUSTED_PROXIES)))
+TRUSTED_PROXY_ADDRESSES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+for _address in TRUSTED_PROXY_ADDRESSES:
+    try:
+        if _address != "*":
+            ipaddress.ip_network(_address, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"FORWARDED_ALLOW_IPS holds {_address!r}, which is no address or network: "
+            "give the reverse proxy's addresses, comma-separated (e.g. 127.0.0.1,10.0.0.5)."
+        ) from _error
 
 # Login brute force (django-axes): AXES_FAILURE_LIMIT failures within
 # AXES_COOLOFF_TIME for the same user name and address, for the same address (any

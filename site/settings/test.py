@@ -24,6 +24,7 @@ for _name, _value in _saved.items():
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+_PRIVATE_STORAGE = STORAGES["private"]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -33,6 +34,10 @@ _IMMEDIATE = "django_tasks.backends.immediate.ImmediateBackend"
 TASKS = {"default": {**TASKS["default"], "BACKEND": _IMMEDIATE}}  # noqa: F405
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 MEMBERSHIP_EXPORT_ROOT = VAR_DIR / "test-exports"  # noqa: F405
+STORAGES["private"] = {  # People exports, as in base.py, in the test folder
+    **_PRIVATE_STORAGE,
+    "OPTIONS": {**_PRIVATE_STORAGE["OPTIONS"], "location": MEMBERSHIP_EXPORT_ROOT},
+}
 WAGTAILEMBEDS_FINDERS = [{"class": "tests.embeds.OfflineEmbedFinder"}]
 if not REDIS_URL and "dummy" not in CACHES["default"]["BACKEND"]:  # noqa: F405
     CACHES = {

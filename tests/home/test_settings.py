@@ -175,3 +175,35 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_about_a_site_not_on_the_https_port(db, settings):
+    from django.core import checks
+    from wagtail.models import Page, Site
+
+    from home.checks import sites_on_https_port
+
+    settings.SECURE_SSL_REDIRECT = True
+    root = Page.objects.get(depth=1)
+    Site.objects.create(hostname="secure.example.org", port=443, root_page=root)
+    Site.objects.create(hostname="plain.example.org", port=80, root_page=root)
+    warnings = sites_on_https_port(databases=["default"])
+    assert [w.id for w in warnings if "plain.example.org" in w.msg] == ["home.W001"]
+    assert not [w for w in warnings if "secure.example.org" in w.msg]
+    # Registered with the deployment checks; without --database it reads nothing.
+    deployment_checks = checks.registry.registry.get_checks(include_deployment_checks=True)
+    assert sites_on_https_port in deployment_checks
+    assert sites_on_https_port(databases=None) == []
+    settings.SECURE_SSL_REDIRECT = False  # plain HTTP on purpose (make run)
+    assert sites_on_https_port(databases=["default"]) == []
+
+
+def test_proxy_addresses_that_are_no_addresses_stop_start_up():
+    code = "import config.settings.base as s; print(s.TRUSTED_PROXY_ADDRESSES)"
+    common = {"SECRET_KEY": "x" * 50, "WAGTAILADMIN_BASE_URL": "https://a.example"}
+    good = run_python(code, FORWARDED_ALLOW_IPS="10.0.0.5, 10.1.0.0/16,::1", **common)
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.strip() == "['10.0.0.5', '10.1.0.0/16', '::1']"
+    bad = run_python(code, FORWARDED_ALLOW_IPS="10.0.0.5,proxy.local", **common)
+    assert bad.returncode != 0
+    assert "FORWARDED_ALLOW_IPS holds 'proxy.local'" in bad.stderr

@@ -22,6 +22,10 @@ Environment (all optional):
                         search, the CSV streamed, the XLSX task; "0" leaves it out
   BENCH_EXPORT_XLSX_MAX=50000  the largest of those sizes whose XLSX is built too (the
                         XLSX of a million people takes about ten minutes here)
+  BENCH_SCALE=1         also the scale-out pass: nginx (the shipped site file) in front
+                        of one, then two app servers of BENCH_WORKERS workers each, on
+                        this one machine ("0" leaves it out; BENCH_ONLY=scale runs it
+                        with no other target)
   DATABASE_URL=postgres://...  run on PostgreSQL: a fresh database BENCH_PG_DATABASE
                         (civic_bench) is created on that server and dropped afterwards
   REDIS_URL=redis://127.0.0.1:6379/6  share the cache in Redis (keys under a prefix
@@ -95,6 +99,7 @@ class Config:
         self.workers = env_number("BENCH_WORKERS", 2, 1, 16, int)
         self.cold = os.environ.get("BENCH_COLD", "1").strip().lower() not in {"0", "no", "off"}
         self.live = os.environ.get("BENCH_LIVE", "1").strip().lower() not in {"0", "no", "off"}
+        self.scale = os.environ.get("BENCH_SCALE", "1").strip().lower() not in {"0", "no", "off"}
         self.live_seconds = env_number("BENCH_LIVE_SECONDS", 15, 3, 60, int)
         self.only = [w.strip() for w in os.environ.get("BENCH_ONLY", "").split(",") if w.strip()]
         self.json_path = Path(os.environ.get("BENCH_JSON") or REPO / "var/bench/latest.json")
@@ -128,6 +133,7 @@ class Config:
             "cold_pass": self.cold,
             "live_congress": self.live,
             "live_seconds": self.live_seconds,
+            "scale_pass": self.scale,
             "only": self.only,
             "viewport_px": self.viewport,
             "form_wait_s": self.form_wait,
@@ -486,14 +492,14 @@ class Bench:
     def run_wrk(self, host, path, seconds, script, headers=None):
         return self.finish_wrk(self.start_wrk(host, path, seconds, script, headers))
 
-    def start_wrk(self, host, path, seconds, script, headers=None, connections=None):
+    def start_wrk(self, host, path, seconds, script, headers=None, connections=None, threads=None):
         script_path = self.tmp / f"wrk-{secrets.token_hex(4)}.lua"
         script_path.write_text(script)
         connections = connections or self.config.connections
         command = [
             "wrk",
             "-t",
-            str(min(self.config.threads, connections)),
+            str(min(threads or self.config.threads, connections)),
             "-c",
             str(connections),
             "-d",
@@ -517,7 +523,8 @@ class Bench:
         self.wrk.append(process)
         return process, seconds
 
-    def finish_wrk(self, handle):
+    def wrk_output(self, handle):
+        """What a wrk started by ``start_wrk`` printed, once it is done."""
         process, seconds = handle
         try:
             output, _ = process.communicate(timeout=seconds + 30)
@@ -526,6 +533,10 @@ class Bench:
                 process.kill()
                 process.wait()
             self.wrk.remove(process)
+        return output
+
+    def finish_wrk(self, handle):
+        output = self.wrk_output(handle)
         summary = bl.parse_wrk_json(output)
         if summary is None:
             text = bl.parse_wrk_text(output)
@@ -1080,6 +1091,13 @@ class Bench:
             self.notes.append("live congress: no congress to publish to (see notes): skipped")
 
         self.count_signups(signups)
+        scale = None
+        if config.scale and config.wanted("scale"):
+            log(
+                f"\nPass 5: scale-out, nginx in front of 1 then 2 app servers of "
+                f"{config.workers} workers each, all on this machine"
+            )
+            scale = self.scale_out(discovered)
         exports = None
         if config.export_sizes and config.wanted("export"):
             log(
@@ -1110,6 +1128,7 @@ class Bench:
                 "page_weight": weights,
                 "signups": signups,
                 "live_congress": live,
+                "scale_out": scale,
                 "exports": exports,
                 "targets": bl.verdicts(rows, weights, signups, live, config.only)
                 + self.export_verdicts(exports),
@@ -1121,6 +1140,216 @@ class Bench:
         config.json_path.parent.mkdir(parents=True, exist_ok=True)
         config.json_path.write_text(json.dumps(self.report, indent=2) + "\n")
         log(f"\nJSON: {config.json_path}")
+
+    # several app servers -----------------------------------------------------------------
+
+    def scale_out(self, discovered):
+        """Requests/s of a cached page and of the same page truly cold, and sign-ups/s,
+        through nginx (deploy/nginx/civic.conf, rendered as tests/deploy/stack.py does)
+        with one app server, then two, in one run; and the ratios.
+
+        Every process shares this machine's CPUs: the two servers, nginx, wrk and the
+        database. On one machine the ratio shows what the proxy and a second server
+        cost or give here, not what a second machine gives (that scales with its
+        cores: docs/deployment.md, "Sizing")."""
+        from tests.deploy import stack
+
+        if not stack.nginx_binary():
+            self.notes.append(
+                "scale-out pass: nginx is not installed (apt-get install nginx): skipped"
+            )
+            return None
+        page = next(
+            (
+                t
+                for t in discovered["targets"]
+                if t["kind"] == "page" and t["key"].startswith("home:")
+            ),
+            None,
+        )
+        form_page = self._scale_form_page(discovered["form_pages"])
+        if page is None or form_page is None:
+            self.notes.append("scale-out pass: no home page or no sign-up form found: skipped")
+            return None
+        # wrk stands where visitors are: its X-Forwarded-For is one hop further out
+        # than nginx, so each sign-up counts against its own visitor's rate limit.
+        # It posts a form as soon as it has loaded it, which the spam trap for posts
+        # faster than a person (MEMBERSHIP_MIN_FORM_SECONDS) would answer with the
+        # thank-you page and store nothing: the trap is off in this pass.
+        env = self.env | {
+            "MEMBERSHIP_TRUSTED_PROXIES": "2",
+            "FORWARDED_ALLOW_IPS": LOOPBACK,
+            "MEMBERSHIP_MIN_FORM_SECONDS": "0",
+        }
+        cold_env = {k: v for k, v in env.items() if k != "REDIS_URL"} | {"CACHE_BACKEND": "dummy"}
+        result = {"page": page["key"], "form": form_page["path"], "servers": {}}
+        for count in (1, 2):
+            figures = {}
+            with self._cluster(env, count, "cached") as port:
+                self.port = port
+                status = fetch(port, page["host"], page["path"]).status
+                figures["cached"] = self.load(page["host"], page["path"])
+                figures["cached"]["x_cache"] = fetch(port, page["host"], page["path"]).header(
+                    "x-cache"
+                )
+                figures["cached"]["status"] = status
+                figures["signups"] = self._scale_signups(port, form_page, f"s{count}")
+            with self._cluster(cold_env, count, "cold") as port:
+                self.port = port
+                figures["cold"] = self.load(page["host"], page["path"])
+                figures["cold"]["x_cache"] = fetch(port, page["host"], page["path"]).header(
+                    "x-cache"
+                )
+            result["servers"][count] = figures
+            log(
+                f"  {count} server{'s' if count > 1 else ' '}: cached "
+                f"{figures['cached']['requests_per_second']:>8.1f} req/s, cold "
+                f"{figures['cold']['requests_per_second']:>7.1f} req/s, sign-ups "
+                f"{figures['signups']['signups_per_second']:>6.1f}/s "
+                f"({figures['signups']['accepted']} of {figures['signups']['posted']} posts)"
+            )
+        # Every accepted post stored once, nothing beyond what was sent.
+        counted = self.count_rows(f"bench-{self.run_id}-scale-").get("people", {})
+        rows = sum(c["rows"] for c in counted.values())
+        distinct = sum(c["distinct"] for c in counted.values())
+        signups = [result["servers"][n]["signups"] for n in (1, 2)]
+        accepted = sum(f["accepted_with_warmup"] for f in signups)
+        sent = sum(f["sent_with_warmup"] for f in signups)
+        result["stored"] = {"rows": rows, "distinct": distinct, "accepted": accepted, "sent": sent}
+        # (posts in flight when wrk stopped were sent, and may be stored, unanswered)
+        result["stored_exactly_once"] = rows == distinct and accepted <= rows <= sent
+        if not result["stored_exactly_once"]:
+            self.notes.append(
+                f"scale-out pass: sign-ups NOT stored exactly once: {rows} rows "
+                f"({distinct} distinct) for {accepted} accepted of {sent} sent"
+            )
+        log(
+            f"  sign-ups stored: {rows} rows ({distinct} distinct) for {accepted} accepted "
+            f"of {sent} sent"
+        )
+        one, two = result["servers"][1], result["servers"][2]
+        result["ratio"] = {
+            "cached": _ratio(
+                two["cached"]["requests_per_second"], one["cached"]["requests_per_second"]
+            ),
+            "cold": _ratio(two["cold"]["requests_per_second"], one["cold"]["requests_per_second"]),
+            "signups": _ratio(
+                two["signups"]["signups_per_second"], one["signups"]["signups_per_second"]
+            ),
+        }
+        log(
+            "  two servers / one: cached {cached}x, cold {cold}x, sign-ups {signups}x".format(
+                **result["ratio"]
+            )
+        )
+        nproc = self.report["machine"]["nproc"]
+        result["note"] = (
+            f"one machine of {nproc} CPUs runs both app servers, nginx, wrk and the database: "
+            "the ratio is what a second server process gives on the same cores (near 1 "
+            "when the CPUs are already busy), not what a second machine gives"
+        )
+        self.notes.append(f"scale-out pass: {result['note']}")
+        return result
+
+    @staticmethod
+    def _scale_form_page(form_pages):
+        """The join form if there is one, else the first sign-up form."""
+        joins = [page for page in form_pages if "join" in page["key"]]
+        return (joins or form_pages or [None])[0]
+
+    @contextlib.contextmanager
+    def _cluster(self, env, count, label):
+        """``count`` gunicorn servers (BENCH_WORKERS workers each) behind nginx; yields
+        nginx's port."""
+        from tests.deploy import stack
+
+        folder = self.tmp / f"scale-{label}-{count}"
+        folder.mkdir(parents=True, exist_ok=True)
+        servers = [
+            stack.Gunicorn(env, folder, name=f"{label}{number}", workers=self.config.workers)
+            for number in range(count)
+        ]
+        nginx = None
+        try:
+            for server in servers:
+                server.start(timeout=90)
+            nginx = stack.Nginx(
+                folder,
+                [server.port for server in servers],
+                static_root=env["STATIC_ROOT"],
+                media_root=env["MEDIA_ROOT"],
+            ).start()
+            fetch(nginx.port, LOOPBACK, "/__bench/trivial/")
+            time.sleep(1.0)  # every worker booted
+            yield nginx.port
+        finally:
+            self.port = None
+            if nginx is not None:
+                nginx.stop()
+            for server in servers:
+                server.stop(timeout=15)
+
+    def _scale_signups(self, port, form_page, phase):
+        """Sign-ups/s through nginx: each sign-up is the form's GET and its POST (its
+        time token is good for one submission), counted as accepted when answered 302."""
+        response = fetch(port, form_page["host"], form_page["path"])
+        form = bl.signup_form(bl.parse_forms(response.text())) if response.status == 200 else None
+        cookie = response.cookies().get("csrftoken")
+        if form is None or not cookie:
+            self.notes.append(
+                f"scale-out pass: no sign-up form or CSRF cookie on {form_page['path']} "
+                f"(answered {response.status})"
+            )
+            return {
+                "signups_per_second": 0.0,
+                "sent_with_warmup": 0,
+                "posted_with_warmup": 0,
+                "accepted_with_warmup": 0,
+                "posted": 0,
+                "accepted": 0,
+            }
+        action = urllib.parse.urljoin(form_page["path"], form["action"] or form_page["path"])
+        body = bl.signup_cycle_template(form, f"{self.run_id}-scale")
+        totals = {"sent": 0, "posted": 0, "accepted": 0}
+        for run, seconds in (("w", self.config.warmup), ("m", self.config.duration)):
+            if not seconds:
+                continue
+            # addresses unique to the run: wrk numbers its threads and requests anew
+            script = bl.wrk_signup_cycle_script(
+                form_page["path"], action, body, f"csrftoken={cookie}", f"{phase}{run}"
+            )
+            summary = self._signup_cycles(form_page, script, seconds)
+            totals["sent"] += summary["sent"]
+            totals["posted"] += summary["posted"]
+            totals["accepted"] += summary["accepted"]
+        duration = summary["duration_us"] / 1e6 or 1e-9
+        return {
+            "sent_with_warmup": totals["sent"],
+            "posted_with_warmup": totals["posted"],
+            "accepted_with_warmup": totals["accepted"],
+            "posted": summary["posted"],
+            "accepted": summary["accepted"],
+            "signups_per_second": round(summary["accepted"] / duration, 1),
+            "requests_per_second": round(summary["requests"] / duration, 1),
+            "p50_ms": round(summary["latency_us"]["p50"] / 1000, 2),
+            "p99_ms": round(summary["latency_us"]["p99"] / 1000, 2),
+        }
+
+    def _signup_cycles(self, form_page, script, seconds):
+        connections = self.config.connections
+        process, seconds = self.start_wrk(
+            form_page["host"],
+            form_page["path"],
+            seconds,
+            script,
+            connections=connections,
+            threads=connections,  # one connection per thread: GET, POST, GET...
+        )
+        output = self.wrk_output((process, seconds))
+        summary = bl.parse_wrk_json(output)
+        if summary is None:
+            raise BenchError(f"wrk gave no figures:\n{output[-2000:]}")
+        return summary
 
     # the People area at scale ------------------------------------------------------------
 
@@ -1462,6 +1691,10 @@ class Bench:
             log(f"Kept {self.tmp}")
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _ratio(value, base):
+    return round(value / base, 2) if base else None
 
 
 def _terminate(signum, frame):

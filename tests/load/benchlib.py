@@ -104,6 +104,100 @@ end
     )
 
 
+TIME_PLACEHOLDER = "BENCHTIME"
+CSRF_PLACEHOLDER = "BENCHCSRF"
+
+
+def signup_cycle_template(form, run_id):
+    """The body of ``fill_form`` with the form's time token and CSRF token replaced
+    by placeholders, for ``wrk_signup_cycle_script`` to fill from each new form."""
+    pairs = [
+        (name, TIME_PLACEHOLDER if name.endswith("form_time") else value)
+        for name, value in fill_form(form, run_id)
+    ]
+    assert any(value == TIME_PLACEHOLDER for _, value in pairs), "no time token field"
+    return encode_form(pairs, CSRF_PLACEHOLDER)
+
+
+def wrk_signup_cycle_script(path, action, body_template, cookie, phase):
+    """Lua for sign-ups as people make them: each one loads the form (GET ``path``),
+    takes its time token and CSRF token (a time token is good for one submission)
+    and posts it to ``action`` with a unique address, from its own client address
+    (X-Forwarded-For). Run it with as many wrk threads as connections: each thread
+    then alternates one GET and one POST on its one connection. ``done`` prints the
+    summary with the posts sent, answered and accepted (302) of every thread."""
+    return (
+        _WRK_THREADS
+        + f"""
+local function encode(value)
+  return (string.gsub(value, "[^%w%-_%.~]", function(c)
+    return string.format("%%%02X", string.byte(c)) end))
+end
+local function literal(value)
+  return (string.gsub(value, "%%", "%%%%"))
+end
+init = function(args)
+  counter = 0
+  sent = 0
+  posted = 0
+  accepted = 0
+  body = nil
+  waiting = nil
+end
+request = function()
+  local headers = {{}}
+  headers["Cookie"] = {lua_string(cookie)}
+  headers["X-Forwarded-For"] = string.format(
+    "10.%d.%d.%d", id % 256, math.floor(counter / 256) % 256, counter % 256)
+  if body == nil then
+    waiting = "get"
+    return wrk.format("GET", {lua_string(path)}, headers)
+  end
+  waiting = "post"
+  sent = sent + 1
+  local sending = body
+  body = nil
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  return wrk.format("POST", {lua_string(action)}, headers, sending)
+end
+response = function(status, headers, page)
+  if waiting == "post" then
+    posted = posted + 1
+    if status == 302 then accepted = accepted + 1 end
+    return
+  end
+  local time_token = page and string.match(page, 'name="[%w_-]*form_time" value="([^"]+)"')
+  local csrf = page and string.match(page, 'name="csrfmiddlewaretoken" value="([^"]+)"')
+  if status == 200 and time_token and csrf then
+    counter = counter + 1
+    local unique = {lua_string(phase)} .. id .. "x" .. counter
+    local filled = string.gsub(
+      {lua_string(body_template)}, {lua_string(UNIQUE_PLACEHOLDER)}, unique)
+    filled = string.gsub(filled, {lua_string(TIME_PLACEHOLDER)}, literal(encode(time_token)))
+    body = string.gsub(filled, {lua_string(CSRF_PLACEHOLDER)}, literal(encode(csrf)))
+  end
+end
+done = function(summary, latency, requests)
+  local posts, ok, out = 0, 0, 0
+  for _, t in ipairs(threads) do
+    out = out + (t:get("sent") or 0)
+    posts = posts + (t:get("posted") or 0)
+    ok = ok + (t:get("accepted") or 0)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {{"requests":%d,"duration_us":%d,"bytes":%d,"sent":%d,"posted":%d,"accepted":%d,'
+    .. '"errors":{{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}},'
+    .. '"latency_us":{{"p50":%d,"p90":%d,"p99":%d,"mean":%.1f,"max":%d}}}}\\n',
+    summary.requests, summary.duration, summary.bytes, out, posts, ok,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.mean, latency.max))
+end
+"""
+    )
+
+
 def wrk_tracking_script(path, parameter="utm_source"):
     """Lua for a GET run of ``path`` with a tracking parameter whose value changes on
     every request (``?utm_source=t1x1``, ``t1x2``...): as many campaign links, one

@@ -254,6 +254,13 @@ def test_xlsx_export_has_only_text_cells_and_phones_as_typed(
     client, staff, risky_person, settings, tmp_path
 ):
     settings.MEMBERSHIP_EXPORT_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
     client.force_login(staff["admin"])
     # built by a task (at once here), then downloaded from the Exports screen
     client.post(reverse("membership_people_export", args=["xlsx"]))

@@ -231,6 +231,38 @@ def test_staff_see_and_resend_unsent_emails_of_their_own_organisation_only(
     assert len(mail.outbox) == 3
 
 
+def test_an_email_being_sent_is_not_offered_again_until_it_may_have_been_cut_off(
+    client, org, join_page, staff, pending, django_capture_on_commit_callbacks
+):
+    """A sender claims an email ("sending") before handing it over; while it may still
+    be on its way staff neither see it as not sent nor send it again. Once the grace
+    period is over, a sender that never recorded the outcome was cut off."""
+    from membership.tasks import SENDING_GRACE
+
+    signup = pending(org, join_page[0], "slow@example.org")
+    claimed = timezone.now()
+    SignUp.objects.filter(pk=signup.pk).update(
+        email_status=SignUp.EmailStatus.SENDING, email_retry_at=claimed + SENDING_GRACE
+    )
+    mail.outbox.clear()
+    client.force_login(staff["officer_a"])
+    listing = client.get(reverse("membership_people"), {"email": "unsent"}).content.decode()
+    assert "slow@example.org" not in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("membership_person_resend", args=[signup.supporter_id]))
+    signup.refresh_from_db()
+    assert signup.email_status == SignUp.EmailStatus.SENDING and mail.outbox == []
+
+    SignUp.objects.filter(pk=signup.pk).update(email_retry_at=claimed - timedelta(seconds=1))
+    listing = client.get(reverse("membership_people"), {"email": "unsent"}).content.decode()
+    assert "slow@example.org" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("membership_person_resend", args=[signup.supporter_id]))
+    signup.refresh_from_db()
+    assert signup.email_status == SignUp.EmailStatus.SENT
+    assert [m.to for m in mail.outbox] == [["slow@example.org"]]
+
+
 def test_email_is_plain_text_with_escaped_html_part(submit, org, join_page):
     sq, _ = join_page
     submit(sq, join_data(given_name="<script>alert(1)</script>"))

@@ -47,6 +47,11 @@ RISKY = {
 @pytest.fixture(autouse=True)
 def export_root(settings, tmp_path):
     settings.MEMBERSHIP_EXPORT_ROOT = tmp_path / "exports"
+    private = settings.STORAGES["private"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {**private, "OPTIONS": {**private["OPTIONS"], "location": tmp_path / "exports"}},
+    }
     return settings.MEMBERSHIP_EXPORT_ROOT
 
 
@@ -319,7 +324,7 @@ def test_a_failed_export_leaves_no_file(client, staff, lists, export_root, monke
     client.post(XLSX_URL)
     job = job_of(staff["officer_a"])
     assert job.state == ExportJob.State.FAILED and job.file_name == ""
-    assert list(export_root.iterdir()) == []
+    assert not any(export_root.glob("*"))  # the half-written file was not kept
     assert "membership_export_download" not in client.get(EXPORTS_URL).content.decode()
 
 
@@ -455,3 +460,15 @@ def test_the_page_filter_offers_the_pages_of_ones_own_organisations(
     assert str(org_b.home_sq.pk) not in offered
     form_b = PeopleFilterForm(sites=[org_b.site])
     assert {value for value, _label in form_b.fields["page"].choices} == {"", str(org_b.home_sq.pk)}
+
+
+def test_export_files_on_disk_are_readable_by_the_site_user_only(staff, org, lists, export_root):
+    """Not by the web server or other users of the machine: the folder is 0700 and
+    each file 0600, whatever the process's umask."""
+    job = ExportJob.objects.create(user=staff["officer_a"], username="officer_a")
+    job.sites.set([org.site])
+    exports.build_export.call(job.pk)
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.DONE
+    assert job.path.stat().st_mode & 0o777 == 0o600
+    assert export_root.stat().st_mode & 0o777 == 0o700

@@ -252,6 +252,7 @@ def test_forwarded_address_is_used_only_behind_a_trusted_proxy(rf, settings):
     request = rf.post("/", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2", REMOTE_ADDR="10.0.0.1")
     assert client_address(request) == "10.0.0.1"
     settings.MEMBERSHIP_TRUSTED_PROXIES = 1
+    settings.TRUSTED_PROXY_ADDRESSES = ["10.0.0.1"]
     assert client_address(request) == "2.2.2.2"
 
 
@@ -309,3 +310,15 @@ def test_sign_ups_are_stored_with_redis_down(submit, org, join_page, settings, c
     assert first.status_code == second.status_code == 302
     assert Supporter.objects.count() == 2
     assert [r for r in caplog.records if "Rate limit not applied" in r.getMessage()]
+
+
+def test_forwarded_address_is_read_only_from_the_proxys_own_address(rf, settings):
+    from membership.services import client_address
+
+    settings.MEMBERSHIP_TRUSTED_PROXIES = 1
+    settings.TRUSTED_PROXY_ADDRESSES = ["10.0.0.0/24"]
+    via_proxy = rf.post("/", HTTP_X_FORWARDED_FOR="2.2.2.2", REMOTE_ADDR="10.0.0.1")
+    direct = rf.post("/", HTTP_X_FORWARDED_FOR="2.2.2.2", REMOTE_ADDR="10.0.1.7")
+    assert client_address(via_proxy) == "2.2.2.2"
+    # A machine reaching the app server directly cannot choose its own address.
+    assert client_address(direct) == "10.0.1.7"

@@ -135,6 +135,13 @@ def test_membership_csv_is_safe_under_any_separator(
 
 def test_membership_xlsx_has_no_formula(client, org, hostile_people, superuser, settings, tmp_path):
     settings.MEMBERSHIP_EXPORT_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
     client.force_login(superuser)
     # Built by the export task (at once with the tests' backend), then downloaded.
     client.post("/admin/people/export/xlsx/", HTTP_HOST=HOST)
