@@ -2,7 +2,7 @@
 
 Pages: with no cache at all (Django's DummyCache: no page cache, no Wagtail site or
 root-path cache), the join and volunteer pages and a statement's sign page render
-in at most 25 queries, the same number with 5 or 50 volunteer areas. The count is
+in at most 25 queries, the same number with 3 or 15 volunteer areas. The count is
 of the whole request: Wagtail's routing, the frame (header, menu, footer) and the
 page's own data.
 
@@ -31,7 +31,7 @@ RATE_LIMIT_QUERIES = 0 if settings.CACHES["default"]["BACKEND"].startswith("djan
 # first claims it with one conditional UPDATE so that no other sender sends it too.
 MAX_JOIN_QUERIES = 22 + RATE_LIMIT_QUERIES
 MAX_STATEMENT_QUERIES = 22 + RATE_LIMIT_QUERIES
-SIZES = (5, 50)
+SIZES = (3, 15)
 
 
 def count_queries(client, url, host):
