@@ -444,7 +444,15 @@ def people_resend(request):
 #: How long a checked CSV file is kept for its "Import" button (it holds personal
 #: data; deleted at once when imported).
 PAPER_UPLOAD_MINUTES = 60
-IMPORT_COLUMNS = ["given_name", "family_name", "municipality", "country", "email", "phone"]
+IMPORT_COLUMNS = [
+    "given_name",
+    "family_name",
+    "municipality",
+    "country",
+    "email",
+    "phone",
+    "signed_on",
+]
 PAPER_ROW_SALT = "membership.paper-row"
 
 
@@ -506,7 +514,7 @@ def _store_paper(site, page, user, data):
         signups=[
             {
                 "kind": SignUp.Kind.SIGNATURE,
-                "fields": {},
+                "fields": {"signed_on": data.get("signed_on")},
                 "consents": [("signup", page.statement_consent_text)],
             }
         ],

@@ -1,9 +1,11 @@
 """Public sign-up forms (join, volunteer, sign a statement) and the admin's forms.
 
 Every public form carries two spam traps: a honeypot field that people never see
-and a signed time token. A filled honeypot, a missing or forged token, or a valid
-form sent sooner than MEMBERSHIP_MIN_FORM_SECONDS after it was shown is treated as
-spam: it gets the normal thank-you answer and stores nothing. A form older than
+and a signed time token. A filled honeypot or a missing or forged token is treated
+as spam: it gets the normal thank-you answer and stores nothing. A valid form sent
+sooner than MEMBERSHIP_MIN_FORM_SECONDS after it was shown (browser autofill does
+this) is shown again with what was typed and a message asking to send it once more,
+and nothing is stored. A form older than
 MEMBERSHIP_FORM_MAX_AGE, or whose token was sent before (each token is accepted
 once), is shown again with a message, a new token, and nothing stored.
 """
@@ -168,9 +170,11 @@ class PublicForm(forms.Form):
             # A real person who left the form open: ask them to send it again.
             self.stale = True
             return None
-        if elapsed < settings.MEMBERSHIP_MIN_FORM_SECONDS:
-            return "fast"
         self.shown_at = shown_at
+        if elapsed < settings.MEMBERSHIP_MIN_FORM_SECONDS:
+            # Possibly a person whose browser filled the form in: shown again
+            # (``handle_submission``) with a token of the time it was first shown.
+            return "fast"
         self.token_id = token_id
         return None
 
@@ -185,6 +189,25 @@ class PublicForm(forms.Form):
         """The token of the form as shown (again): a new id, and the time the visitor
         first saw the form, so correcting a mistake is never "too fast"."""
         return form_time_token(now=self.shown_at)
+
+    def typed_values(self):
+        """What the visitor sent, field by field, as the widgets read it (spam traps
+        left out)."""
+        return {
+            name: field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            for name, field in self.fields.items()
+            if name not in (HONEYPOT_FIELD, "form_time")
+        }
+
+    def copy_to_send_again(self):
+        """An unbound copy of this bound form holding what the visitor typed, without
+        error messages, and a new time token (of the time the form was first shown)."""
+        self.spam_reason()
+        copy = type(self)(
+            page=self.page, request=self.request, initial=self.typed_values(), prefix=self.prefix
+        )
+        copy.shown_at = self.shown_at
+        return copy
 
     def render(self, template_name=None, context=None, renderer=None):
         """The form in its template (``{{ form }}``), rendered with the site's template
@@ -561,6 +584,15 @@ class PaperSignatureForm(forms.Form):
     country = TextField(label=_("Country (if outside Kosovo)"), required=False, max_length=100)
     email = EmailAddressField(label=_("Email"), required=False, max_length=254)
     phone = TextField(label=_("Phone"), required=False, max_length=40)
+    signed_on = forms.DateField(
+        label=_("Date signed"),
+        required=False,
+        help_text=_(
+            "The day written on the paper, for example 2019-10-05. Needed when the "
+            "statement has a signing period; it must fall inside it."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def __init__(self, *args, pages, **kwargs):
         super().__init__(*args, **kwargs)
@@ -574,7 +606,39 @@ class PaperSignatureForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("municipality") == OUTSIDE_KOSOVO and not cleaned.get("country"):
             self.add_error("country", _("Tell us the country you live in."))
+        page = cleaned.get("page")
+        day = cleaned.get("signed_on")
+        if page is not None and "signed_on" not in self.errors:
+            has_period = any(page.specific.signing_period())
+            if day is None and has_period:
+                self.add_error(
+                    "signed_on",
+                    _(
+                        "Enter the date the signature was given: this statement has a signing "
+                        "period."
+                    ),
+                )
+            elif day is not None and not page.specific.signing_day_in_period(day):
+                self.add_error("signed_on", self._outside_period_message(page.specific))
         return cleaned
+
+    @staticmethod
+    def _outside_period_message(page):
+        from .statements import format_moment  # statements imports this module
+
+        opens, closes = page.signing_period()
+        if opens and closes:
+            return _(
+                "This date is outside the signing period (%(opens)s to %(closes)s); "
+                "signatures from outside it cannot be added."
+            ) % {"opens": format_moment(opens), "closes": format_moment(closes)}
+        if opens:
+            return _("This date is before signing opened (%(opens)s); it cannot be added.") % {
+                "opens": format_moment(opens)
+            }
+        return _("This date is after signing closed (%(closes)s); it cannot be added.") % {
+            "closes": format_moment(closes)
+        }
 
 
 class PaperImportForm(forms.Form):
@@ -582,7 +646,8 @@ class PaperImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Columns: given_name, family_name, municipality, country, email, phone. "
+            "Columns: given_name, family_name, municipality, country, email, phone, "
+            "signed_on (the date signed, needed when the statement has a signing period). "
             "Municipality by name or code."
         ),
     )

@@ -104,10 +104,10 @@ class SignUpFormPage(BasePage):
                 return result
             return self._render(request, status=result["http_status"], confirmation=result)
         if request.method == "POST":
-            limited = services.rate_limited_response(request, self)
+            form = self.get_form(request.POST, request=request)
+            limited = services.rate_limited_response(request, self, form=form)
             if limited is not None:
                 return limited
-            form = self.get_form(request.POST, request=request)
             response = services.handle_submission(request, self, form, thanks_param="sent")
             if response is not None:
                 return response

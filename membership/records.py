@@ -190,6 +190,8 @@ class SignUp(models.Model):
     # the row says (name, place, phone; ``admin_views.paper_row_key``): the same row
     # entered or imported again is found, not added twice. Emptied on erasure.
     paper_key = models.CharField(_("paper row key"), max_length=64, null=True, blank=True)
+    # The day written on a paper signature (online ones are dated by ``created_at``).
+    signed_on = models.DateField(_("date signed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sign-up")

@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
@@ -14,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Site
 
 from home.models import OrganisationSettings
@@ -27,7 +29,7 @@ from .constants import (
     WITHDRAW_PARAM,
     WITHDRAWN_PARAM,
 )
-from .emails import normalise_email
+from .emails import InvalidEmail, normalise_email
 from .records import (
     AuditEntry,
     ConsentRecord,
@@ -129,24 +131,48 @@ def client_address(request):
     return client_ip(request, proxies=settings.MEMBERSHIP_TRUSTED_PROXIES)
 
 
-def hit_rate_limit(request):
-    """Count this submission; True when the address went over the limit.
+def _sender(form):
+    """The email address a bound form gives, as its key ("" without one)."""
+    if form is None:
+        return ""
+    value = str(form.data.get(form.add_prefix("email"), ""))[:254]
+    try:
+        return normalise_email(value)
+    except InvalidEmail:  # refused by the form; counted as typed
+        return value.casefold()
 
-    Counted where every worker sees it (Redis, else the database; see
-    home/security/ratelimit.py). When that store cannot be reached the limit is not
-    applied and a warning is logged: a sign-up is never lost to it."""
+
+def hit_rate_limit(request, form=None):
+    """Count this submission; the window in seconds of the limit it went over, or None.
+
+    Two limits: MEMBERSHIP_RATE_LIMIT per address and email together (one person
+    sending again and again), and MEMBERSHIP_ADDRESS_RATE_LIMIT per address alone,
+    high enough for many people behind one address (a mobile carrier's shared
+    address, a canvasser signing people up on one phone). Counted where every
+    worker sees it (Redis, else the database; see home/security/ratelimit.py). When
+    that store cannot be reached the limit is not applied and a warning is logged:
+    a sign-up is never lost to it."""
+    address = client_address(request)
     limit, window = settings.MEMBERSHIP_RATE_LIMIT
-    return not ratelimit.allow(f"membership:signup:{client_address(request)}", limit, window)
+    if not ratelimit.allow(f"membership:signup:{address}:{_sender(form)}", limit, window):
+        return window
+    limit, window = settings.MEMBERSHIP_ADDRESS_RATE_LIMIT
+    if not ratelimit.allow(f"membership:signup-address:{address}", limit, window):
+        return window
+    return None
 
 
-def rate_limited_response(request, page=None):
-    """None, or the translated 429 page when the address is over the limit."""
-    if not hit_rate_limit(request):
+def rate_limited_response(request, page=None, form=None):
+    """None, or the translated 429 page when the submission is over a limit; the page
+    shows the form again with what the visitor typed (``form``, bound)."""
+    window = hit_rate_limit(request, form)
+    if window is None:
         return None
-    response = TemplateResponse(
-        request, "membership/rate_limited.html", {"page": page, "request": request}, status=429
-    )
-    response["Retry-After"] = str(settings.MEMBERSHIP_RATE_LIMIT[1])
+    context = {"page": page, "request": request, "action": request.path}
+    if form is not None:
+        context["form"] = form.copy_to_send_again()
+    response = TemplateResponse(request, "membership/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(window)
     add_never_cache_headers(response)
     return response
 
@@ -177,8 +203,20 @@ def handle_submission(request, page, form, thanks_param, url=None):
         # who pressed the button on an empty form sees what is missing.
         return None
     if reason == "fast":
-        logger.info("Spam trap (too fast) caught a submission on page %s", page.pk)
-        return _thanks_redirect(request, page, thanks_param, url)
+        # Browser autofill sends as fast as a robot: ask the person to send it again
+        # (the form keeps what they typed and gets a token of the time it was shown).
+        logger.info("Form sent too fast on page %s: shown again", page.pk)
+        form.add_error(
+            None,
+            ValidationError(
+                _(
+                    "Your form arrived very quickly, so we did not save it yet. "
+                    "Please check it and send it once more."
+                ),
+                code="fast",
+            ),
+        )
+        return None
     site = site_for_request_page(request, page)
     if site is None:  # a page outside any site cannot take sign-ups
         return None

@@ -26,8 +26,10 @@ URL, are sent on to it.
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import formats, timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import path
 from wagtail.fields import RichTextField
@@ -46,6 +48,25 @@ STATEMENT_MARKER = "statement-sign"
 THANKS_PARAM = "signed"
 #: A confirmed signature shows in the count of the (cached) page within this time.
 STATEMENT_COUNT_MAX_AGE = 60
+
+#: States of a statement's signing period (``StatementPageMixin.signing_state``).
+SIGNING_BEFORE = "before"
+SIGNING_OPEN = "open"
+SIGNING_CLOSED = "closed"
+
+# Languages that write month names in lower case ("6 tetor 2019") while Django's
+# catalogue capitalises them.
+LOWERCASE_MONTH_LANGUAGES = {"sq"}
+
+
+def format_moment(value):
+    """A moment in Kosovo's time, in the active language: "6 tetor 2019, 19:00"."""
+    value = timezone.localtime(value)
+    day = formats.date_format(value, pgettext("signing period date format", "j F Y"))
+    if translation.get_language() in LOWERCASE_MONTH_LANGUAGES:
+        month = formats.date_format(value, "F")
+        day = day.replace(month, month.lower())
+    return f"{day}, {formats.date_format(value, 'H:i')}"
 
 
 class StatementPageMixin(models.Model):
@@ -167,6 +188,58 @@ class StatementPageMixin(models.Model):
     def has_statement(self):
         return bool(self.statement_text)
 
+    # -- signing period -----------------------------------------------------------
+    #
+    # A host page may define ``signing_opens`` and ``signing_closes`` (moments, either
+    # may be empty); without them signing is always open.
+
+    def signing_period(self):
+        """(opens, closes), each a moment or None."""
+        return getattr(self, "signing_opens", None), getattr(self, "signing_closes", None)
+
+    def signing_state(self, now=None):
+        """SIGNING_BEFORE, SIGNING_OPEN or SIGNING_CLOSED at ``now`` (default: now)."""
+        now = now or timezone.now()
+        opens, closes = self.signing_period()
+        if opens and now < opens:
+            return SIGNING_BEFORE
+        if closes and now >= closes:
+            return SIGNING_CLOSED
+        return SIGNING_OPEN
+
+    def signing_is_open(self, now=None):
+        return self.signing_state(now) == SIGNING_OPEN
+
+    def seconds_until_signing_changes(self, now=None):
+        """Seconds until signing opens or closes next, or None when it never changes
+        again (the page cache keeps a page no longer than that)."""
+        now = now or timezone.now()
+        future = [moment for moment in self.signing_period() if moment and moment > now]
+        if not future:
+            return None
+        return max(1, int((min(future) - now).total_seconds()) + 1)
+
+    def signing_day_in_period(self, day):
+        """Whether signatures collected on ``day`` (a date, in Kosovo) fall inside the
+        signing period; a day counts when any part of it does."""
+        opens, closes = self.signing_period()
+        if opens and day < timezone.localtime(opens).date():
+            return False
+        if closes and day > timezone.localtime(closes).date():
+            return False
+        return True
+
+    def signing_context(self, now=None):
+        """What the templates need to show the signing period."""
+        opens, closes = self.signing_period()
+        state = self.signing_state(now)
+        return {
+            "signing_state": state,
+            "signing_open": state == SIGNING_OPEN,
+            "signing_opens_text": format_moment(opens) if opens else "",
+            "signing_closes_text": format_moment(closes) if closes else "",
+        }
+
     # -- serving ----------------------------------------------------------------
 
     statement_sign_template = "membership/statement_sign_page.html"
@@ -178,9 +251,14 @@ class StatementPageMixin(models.Model):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         if self.has_statement:
+            now = timezone.now()
             limit_page_cache(request, STATEMENT_COUNT_MAX_AGE)
+            change = self.seconds_until_signing_changes(now)
+            if change is not None:
+                limit_page_cache(request, change)
             context["signature_stats"] = self.signature_stats()
             context["statement_sign_url"] = self.statement_sign_url(request)
+            context.update(self.signing_context(now))
         return context
 
     def serve(self, request, *args, **kwargs):
@@ -224,11 +302,14 @@ class StatementPageMixin(models.Model):
             if not isinstance(result, dict):
                 return result
             confirmation, status = result, result["http_status"]
+        elif request.method == "POST" and not self.signing_is_open():
+            # Nothing is stored; the page says why (and when signing opens).
+            status = 403
         elif request.method == "POST":
-            limited = services.rate_limited_response(request, self)
+            form = StatementForm(request.POST, page=self, request=request)
+            limited = services.rate_limited_response(request, self, form=form)
             if limited is not None:
                 return limited
-            form = StatementForm(request.POST, page=self, request=request)
             response = services.handle_submission(request, self, form, THANKS_PARAM, url=url)
             if response is not None:
                 return response
@@ -242,6 +323,7 @@ class StatementPageMixin(models.Model):
             "signature_stats": self.signature_stats(),
             "statement_thanks": request.GET.get(THANKS_PARAM) == "1",
             "confirmation": confirmation,
+            **self.signing_context(),
         }
         response = TemplateResponse(request, self.statement_sign_template, context, status=status)
         add_never_cache_headers(response)

@@ -132,6 +132,21 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     election_date = models.DateField(_("election day"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    signing_opens = models.DateTimeField(
+        _("online signing opens"),
+        null=True,
+        blank=True,
+        help_text=_("Kosovo time. Empty: the statement can be signed as soon as it is published."),
+    )
+    signing_closes = models.DateTimeField(
+        _("online signing closes"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Kosovo time. After it the page shows the final count and takes no more "
+            "signatures online; paper signatures dated inside the period can still be entered."
+        ),
+    )
     aims = StreamField([("aim", AimBlock())], verbose_name=_("aims"), blank=True)
     body = StreamField(
         BaseStreamBlock(),
@@ -174,7 +189,16 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
         [
             ObjectList(content_panels, heading=_("Content")),
             ObjectList(demand_panels, heading=_("Demands")),
-            ObjectList(StatementPageMixin.statement_panels, heading=_("Statement")),
+            ObjectList(
+                StatementPageMixin.statement_panels
+                + [
+                    FieldRowPanel(
+                        [FieldPanel("signing_opens"), FieldPanel("signing_closes")],
+                        heading=_("Signing period"),
+                    )
+                ],
+                heading=_("Statement"),
+            ),
             ObjectList(BasePage.promote_panels, heading=_("Promote")),
             ObjectList(BasePage.settings_panels, heading=_("Settings")),
         ]
@@ -183,6 +207,11 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
     class Meta:
         verbose_name = _("campaign page")
         verbose_name_plural = _("campaign pages")
+
+    def clean(self):
+        super().clean()
+        if self.signing_opens and self.signing_closes and self.signing_closes <= self.signing_opens:
+            raise ValidationError({"signing_closes": _("Signing must close after it opens.")})
 
     # Data shown on the page and in the open-data files
 
@@ -391,6 +420,16 @@ class Pledge(models.Model):
         related_name="pledges",
     )
     name = models.CharField(_("name"), max_length=200)
+    gender = models.CharField(
+        _("gender"),
+        max_length=10,
+        choices=[("female", _("woman")), ("male", _("man"))],
+        blank=True,
+        help_text=_(
+            "Only for the grammar of the page: in Albanian “elected” agrees with it "
+            "(e zgjedhur / i zgjedhur). Leave empty to use a neutral wording."
+        ),
+    )
     party = models.CharField(_("party or list"), max_length=200, blank=True)
     municipality = models.CharField(
         _("municipality"), max_length=40, choices=MUNICIPALITIES, blank=True
@@ -421,7 +460,7 @@ class Pledge(models.Model):
 
     panels = [
         FieldPanel("campaign"),
-        FieldRowPanel([FieldPanel("name"), FieldPanel("party")]),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("gender"), FieldPanel("party")]),
         FieldRowPanel([FieldPanel("municipality"), FieldPanel("signed_on")]),
         FieldRowPanel([FieldPanel("photo"), FieldPanel("document")]),
         FieldPanel("elected"),

@@ -488,12 +488,18 @@ SITE_DESCRIPTION = _("A site for civic movements and civil-society platforms in 
 
 # Membership
 # Public sign-up forms: at most MEMBERSHIP_RATE_LIMIT[0] submissions per client
-# address in MEMBERSHIP_RATE_LIMIT[1] seconds (counted in Redis, else in the
-# database: home/security/ratelimit.py). Behind N reverse proxies set
-# MEMBERSHIP_TRUSTED_PROXIES=N to read X-Forwarded-For.
+# address and email address together in MEMBERSHIP_RATE_LIMIT[1] seconds, and at
+# most MEMBERSHIP_ADDRESS_RATE_LIMIT[0] per client address alone in [1] seconds:
+# many people share one address (mobile carriers, a canvasser's phone). Counted in
+# Redis, else in the database: home/security/ratelimit.py. Behind N reverse
+# proxies set MEMBERSHIP_TRUSTED_PROXIES=N to read X-Forwarded-For.
 MEMBERSHIP_RATE_LIMIT = (
     int(os.environ.get("MEMBERSHIP_RATE_LIMIT_COUNT", "10")),
-    int(os.environ.get("MEMBERSHIP_RATE_LIMIT_SECONDS", "600")),
+    int(os.environ.get("MEMBERSHIP_RATE_LIMIT_SECONDS", "3600")),
+)
+MEMBERSHIP_ADDRESS_RATE_LIMIT = (
+    int(os.environ.get("MEMBERSHIP_ADDRESS_RATE_LIMIT_COUNT", "200")),
+    int(os.environ.get("MEMBERSHIP_ADDRESS_RATE_LIMIT_SECONDS", "3600")),
 )
 MEMBERSHIP_TRUSTED_PROXIES = int(os.environ.get("MEMBERSHIP_TRUSTED_PROXIES", "0"))
 # Spam trap: a form sent sooner than this after it was shown is ignored; a form

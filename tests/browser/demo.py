@@ -34,6 +34,7 @@ def load_demo(settings, tmp_path, monkeypatch):
     # A browser fills a form in well under the spam trap's minimum time.
     settings.MEMBERSHIP_MIN_FORM_SECONDS = 0
     settings.MEMBERSHIP_RATE_LIMIT = (1000, 600)
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (1000, 600)
     monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "browser-demo")
     call_command("load_demo", stdout=io.StringIO())
 
@@ -89,3 +90,11 @@ def first_url(live_server, type_name, language):
         if type(page).__name__ == type_name and page.locale.language_code == language:
             return page_url(live_server, page)
     raise AssertionError(f"the demo has no {type_name} in {language}")
+
+
+def reopen_signing():
+    """The demo's statement is closed (its 2019 signing period is over); the checks
+    of the sign form need one that takes signatures: reopen it in the test database."""
+    from movement.models import CampaignPage
+
+    CampaignPage.objects.update(signing_opens=None, signing_closes=None)

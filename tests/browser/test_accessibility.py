@@ -15,7 +15,14 @@ Each test loads the demo once and loops, collecting every finding into one messa
 
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.demo import DEMO_HOSTS, demo_pages, first_url, host_url, load_demo
+from tests.browser.demo import (
+    DEMO_HOSTS,
+    demo_pages,
+    first_url,
+    host_url,
+    load_demo,
+    reopen_signing,
+)
 
 AXE_OPTIONS = {
     "runOnly": {
@@ -106,6 +113,7 @@ def test_axe_reflow_and_motion_on_every_page_and_form(
                 problems.append(f"{label} {url}: moves despite reduced motion: {moving}")
 
         # Every form with its errors shown (sent empty), in both languages.
+        reopen_signing()
         for language in ("sq", "en"):
             for type_name in ("JoinPage", "VolunteerPage"):
                 tab.goto(first_url(live_server, type_name, language))
@@ -220,6 +228,7 @@ def test_forms_by_keyboard_alone(browser, live_server, settings, tmp_path, monke
     from membership.models import SignUp
 
     load_demo(settings, tmp_path, monkeypatch)
+    reopen_signing()
     problems = []
     context = browser.new_context(viewport={"width": 390, "height": 844})
     tab = context.new_page()

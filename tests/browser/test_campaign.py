@@ -54,3 +54,29 @@ def test_read_sign_confirm_and_see_the_count(tab, live_server, org, settings):
     # The Albanian version counts the same signature.
     tab.goto(f"{live_server.url}{page.url}sign/")
     assert re.match(r"\s*1\b", tab.locator(".statement__counter").inner_text())
+
+
+def test_a_closed_campaign_shows_its_final_count_and_takes_no_signature(tab, live_server, org):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from membership.models import SignUp
+
+    page, page_en = make_campaign(org)
+    closes = datetime(2019, 10, 6, 19, 0, tzinfo=ZoneInfo("Europe/Belgrade"))
+    for version in (page, page_en):
+        version.signing_closes = closes
+        version.save()
+
+    tab.goto(f"{live_server.url}{page_en.url}")
+    statement = tab.locator("#statement")
+    assert "Final count: 0 signatures" in statement.inner_text()
+    assert "Signing closed on 6 October 2019, 19:00." in statement.inner_text()
+    assert statement.get_by_role("link", name="Sign the statement").count() == 0
+    # The old link to the sign page says so, with no form to fill in.
+    tab.goto(f"{live_server.url}{page_en.url}sign/")
+    assert tab.locator("form.signup-form").count() == 0
+    assert "Signing closed on" in tab.locator("#signing-not-open").inner_text()
+    tab.goto(f"{live_server.url}{page.url}")
+    assert "Nënshkrimi u mbyll më 6 tetor 2019" in tab.locator("#statement").inner_text()
+    assert SignUp.objects.count() == 0

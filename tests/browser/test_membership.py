@@ -37,6 +37,7 @@ def _fast_forms(settings):
     # A browser fills the form in well under the spam trap's minimum time.
     settings.MEMBERSHIP_MIN_FORM_SECONDS = 0
     settings.MEMBERSHIP_RATE_LIMIT = (1000, 600)
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (1000, 600)
 
 
 def follow_email_link(tab, live_server, email, language):

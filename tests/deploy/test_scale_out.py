@@ -84,8 +84,8 @@ def cluster(django_db_setup, tmp_path_factory, request):
         ALLOWED_HOSTS="127.0.0.1,localhost,.localhost,.example",
         STATIC_ROOT=tmp / "static",
         MEMBERSHIP_MIN_FORM_SECONDS=0,  # the test posts at once: no "too fast" trap
-        MEMBERSHIP_RATE_LIMIT_COUNT=RATE_LIMIT,
-        MEMBERSHIP_RATE_LIMIT_SECONDS=600,
+        MEMBERSHIP_ADDRESS_RATE_LIMIT_COUNT=RATE_LIMIT,
+        MEMBERSHIP_ADDRESS_RATE_LIMIT_SECONDS=600,
         ADMIN_2FA_REQUIRED_FOR="superuser,membership_officer",
         **s3.env(bucket),
     )

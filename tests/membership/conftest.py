@@ -114,6 +114,7 @@ def follow_confirm_link(client, message, host):
 def _generous_rate_limit(settings):
     # Most tests post many forms from one address; the rate-limit tests lower it.
     settings.MEMBERSHIP_RATE_LIMIT = (1000, 600)
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (1000, 600)
 
 
 @pytest.fixture

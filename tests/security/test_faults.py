@@ -184,6 +184,7 @@ def test_postgres_read_only_transaction(client, superuser, password, pages):
 def join_page(settings, org):
     membership = pytest.importorskip("membership.models")
     settings.MEMBERSHIP_RATE_LIMIT = (1000, 600)
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (1000, 600)
     page, _ = org.add_page(
         membership.JoinPage(
             title="Bëhu anëtar", slug="behu-anetar", consent_text="Po.", thank_you="Faleminderit!"

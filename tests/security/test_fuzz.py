@@ -120,6 +120,7 @@ def test_congress_calendar(client, public_site, suffix, query):
 )
 def test_join_form_and_confirmation_link(client, settings, public_site, fields, confirm):
     settings.MEMBERSHIP_RATE_LIMIT = (10_000, 600)
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (10_000, 600)
     page = public_site["join"]
     data = membership_fixtures.join_data(**{k: v.replace("\x00", "") for k, v in fields.items()})
     assert_no_server_error(client.post(page.url, data, HTTP_HOST=HOST), data)

@@ -164,6 +164,7 @@ def test_sign_up_posts_without_csrf_token_store_nothing(settings, org):
     from tests.membership.conftest import join_data
 
     settings.MEMBERSHIP_RATE_LIMIT = (1000, 600)
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (1000, 600)
     page, _ = org.add_page(
         membership.JoinPage(
             title="Bëhu anëtar", slug="behu-anetar", consent_text="Po.", thank_you="Faleminderit!"

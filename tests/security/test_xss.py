@@ -60,6 +60,7 @@ def test_public_submissions_are_escaped_everywhere(
     client, settings, org, join_page, superuser, django_capture_on_commit_callbacks
 ):
     settings.MEMBERSHIP_RATE_LIMIT = (1000, 600)
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (1000, 600)
     for number, payload in enumerate(PAYLOADS):
         data = join_data(
             given_name=payload[:100],
