@@ -1,4 +1,5 @@
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -17,7 +18,15 @@ from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, CallToActionBlock
+from .brand import (
+    HEADER_ACTION_CHOICES,
+    HEX_COLOUR,
+    TYPEFACE_CHOICES,
+    normalise_phone,
+    validate_brand_colour,
+)
 from .panels import CompleteInlinePanel
+from .search import page_stems
 from .security.choosers import ScopedAdminModelForm, ScopedAdminPageForm
 
 
@@ -45,6 +54,14 @@ class BasePage(Page):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def get_search_fields(cls):
+        # The stems of the indexed words beside the words: Albanian search (home/search.py).
+        return [*super().get_search_fields(), index.SearchField("search_stems")]
+
+    def search_stems(self):
+        return page_stems(self, exclude={"search_stems"})
 
     def permissions_for_user(self, user):
         # A translation's privacy is its source page's (home/translations_tree.py).
@@ -169,7 +186,55 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    share_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("default share image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Shown when a page without an image of its own is shared on social media "
+            "(1200 × 630 pixels works best)."
+        ),
+    )
+    primary_colour = models.CharField(
+        _("primary colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_brand_colour],
+        help_text=_(
+            "Header and footer, with white text on it. For example #4b2a85. Empty: the "
+            "site's standard colour."
+        ),
+    )
+    accent_colour = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_brand_colour],
+        help_text=_("Buttons, and their text on white. Empty: the site's standard colour."),
+    )
+    typeface = models.CharField(
+        _("typeface"), max_length=20, choices=TYPEFACE_CHOICES, blank=True, default=""
+    )
+    header_actions = models.CharField(
+        _("main actions in the header"),
+        max_length=20,
+        choices=HEADER_ACTION_CHOICES,
+        blank=True,
+        default="",
+        help_text=_(
+            "Buttons at the top of every page: the site's Join and Volunteer pages, or "
+            "the sign form of its open campaign."
+        ),
+    )
+    phone = models.CharField(
+        _("phone"),
+        max_length=40,  # as typed in the form; stored in E.164 (at most 16)
+        blank=True,
+        help_text=_("In international form, for example +383 38 600 108."),
+    )
     email = models.EmailField(_("email"), blank=True)
     facebook_url = models.URLField(_("Facebook"), blank=True)
     instagram_url = models.URLField(_("Instagram"), blank=True)
@@ -205,6 +270,15 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
             ObjectList(
                 [
                     FieldPanel("logo"),
+                    FieldRowPanel([FieldPanel("primary_colour"), FieldPanel("accent_colour")]),
+                    FieldPanel("typeface"),
+                    FieldPanel("share_image"),
+                    FieldPanel("header_actions"),
+                ],
+                heading=_("Brand"),
+            ),
+            ObjectList(
+                [
                     FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
                     FieldPanel("privacy_page"),
                 ],
@@ -226,6 +300,22 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
 
     class Meta:
         verbose_name = _("organisation")
+
+    def clean(self):
+        super().clean()
+        try:
+            self.phone = normalise_phone(self.phone)
+        except ValidationError as error:
+            raise ValidationError({"phone": error}) from None
+        for name in ("primary_colour", "accent_colour"):
+            setattr(self, name, (getattr(self, name) or "").lower())
+
+    @property
+    def theme_colour(self):
+        """The primary colour for the browser's ``theme-color``, or "" when it is
+        empty or not a ``#rrggbb`` colour (stored without the form's checks)."""
+        colour = self.primary_colour or ""
+        return colour if HEX_COLOUR.match(colour) else ""
 
     def text_for(self, language_code):
         """The texts for a language, falling back to the default language, then any."""

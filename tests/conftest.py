@@ -145,7 +145,7 @@ def make_org(db, sq_locale, en_locale):
             hostname=hostname, port=80, root_page=home, site_name=name_en, is_default_site=default
         )
         org = OrganisationSettings.objects.create(
-            site=site, phone="+383 38 000 000", email=f"info@{hostname}"
+            site=site, phone="+38338000000", email=f"info@{hostname}"
         )
         OrganisationText.objects.create(
             settings=org,
