@@ -10,9 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from wagtail.models import Locale, Page, Site
+
+from .search import stem_words
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +50,8 @@ def search(request):
             .filter(locale=Locale.get_active())
             .specific(defer=True)
         )
-        results = pages.search(terms, operator="and")
+        # Pages index the stems of their words too (home/search.py): "mision" finds "misioni".
+        results = pages.search(stem_words(terms, get_language()), operator="and")
     paginator = Paginator(results, SEARCH_PER_PAGE)
     try:
         with transaction.atomic():
@@ -61,7 +65,7 @@ def search(request):
     return render(
         request,
         "home/search.html",
-        {"query": query, "results": page_obj, "paginator": paginator},
+        {"query": query, "results": page_obj, "paginator": paginator, "meta_title": _("Search")},
     )
 
 

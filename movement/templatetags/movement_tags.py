@@ -5,13 +5,9 @@ from urllib.parse import quote, urlencode
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.utils.html import strip_tags
 from django.utils.translation import get_language
 
 register = template.Library()
-
-OG_LOCALES = {"sq": "sq_AL", "en": "en_GB", "sr-latn": "sr_RS"}
-SHARE_IMAGE_FILTER = "fill-1200x630"
 
 
 def _share_text(page):
@@ -35,32 +31,6 @@ def share_links(context, page):
             f"mailto:?subject={quote(text)}&body={quote(url)}",
         ),
     ]
-
-
-@register.simple_tag(takes_context=True)
-def social_meta(context, page, image=None):
-    """Values for the Open Graph and Twitter card tags of ``page``."""
-    request = context.get("request")
-    description = page.search_description or getattr(page, "intro", "") or ""
-    language = page.locale.language_code
-    data = {
-        "title": page.seo_title or page.title,
-        "description": strip_tags(description)[:300],
-        "url": page.get_full_url(request),
-        "locale": OG_LOCALES.get(language, language),
-        "alternate_locales": [],
-        "image": "",
-        "image_alt": "",
-        "card": "summary",
-    }
-    if image is not None:
-        rendition = image.get_rendition(SHARE_IMAGE_FILTER)
-        data["image"] = request.build_absolute_uri(rendition.url) if request else rendition.url
-        data["image_width"] = rendition.width
-        data["image_height"] = rendition.height
-        data["image_alt"] = image.default_alt_text or ""
-        data["card"] = "summary_large_image"
-    return data
 
 
 @register.filter
