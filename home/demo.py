@@ -7,10 +7,15 @@ linked translations that stay in sync with the Albanian source.
 """
 
 import io
+import json
 import os
 import secrets
+import tomllib
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
@@ -40,6 +45,68 @@ class Bilingual:
         """A rich-text paragraph: one segment per paragraph."""
         self.pairs[sq] = en
         return f"<p>{sq}</p>"
+
+    def take(self, value):
+        """Data read from a demo TOML file, in Albanian, with every English text
+        remembered: a table ``{sq = "…", en = "…"}`` is one text, a table
+        ``{paragraphs = [{sq, en}, …]}`` a rich text of one paragraph per pair; other
+        tables and lists are read the same way, item by item."""
+        if isinstance(value, dict):
+            if value.keys() == {"sq", "en"}:
+                return self(value["sq"], value["en"])
+            if value.keys() == {"paragraphs"}:
+                return "".join(self.rich(p["sq"], p["en"]) for p in value["paragraphs"])
+            return {name: self.take(item) for name, item in value.items()}
+        if isinstance(value, list):
+            return [self.take(item) for item in value]
+        return value
+
+
+DATA_DIR = Path(__file__).resolve().parent / "demo_data"
+
+
+def demo_data(name):
+    """The demo texts of ``home/demo_data/<name>.toml`` (Albanian and English side by side)."""
+    with open(DATA_DIR / f"{name}.toml", "rb") as file:
+        return tomllib.load(file)
+
+
+def _stream(blocks):
+    """StreamField data with an id on every block and list item, so that the paths
+    of wagtail-localize's segments stay the same from one reading to the next."""
+
+    def value(data):
+        if isinstance(data, dict):
+            return {key: value(item) for key, item in data.items()}
+        if isinstance(data, list):
+            if all(isinstance(item, dict) and "type" in item for item in data):
+                return _stream(data)  # a StreamBlock inside a block
+            return [
+                {"type": "item", "value": value(item), "id": str(uuid.uuid4())} for item in data
+            ]
+        return data
+
+    return [
+        {"type": block["type"], "value": value(block["value"]), "id": str(uuid.uuid4())}
+        for block in blocks
+    ]
+
+
+def build_page(parent, spec, t=None, **extra):
+    """The Albanian page described by ``spec`` (a table of a demo TOML file: ``type``
+    is the model as "app.Model", every other key a field; a list is a StreamField)
+    under ``parent``, published, and its English translation. ``extra`` are fields
+    set by the caller; texts taken with ``t`` before are translated too."""
+    t = t or Bilingual()
+    fields = {}
+    for name, value in spec.items():
+        if name != "type":
+            value = t.take(value)
+            fields[name] = json.dumps(_stream(value)) if isinstance(value, list) else value
+    page = apps.get_model(spec["type"])(locale=locale("sq"), **fields, **extra)
+    page, _ = add_child(parent, page)
+    translate_page(page, "en", t.pairs)
+    return page
 
 
 def locale(code):
@@ -150,10 +217,22 @@ def demo_image(title, colour, size=(1200, 675), label="", collection=None):
     return image
 
 
+def demo_port():
+    """The port the demo is served on: DEMO_PORT (``make run PORT=…`` sets it), else 8000.
+    Every absolute link (canonical, hreflang, sitemap, feeds, emails, calendar files)
+    comes from the Sites' port, so load_demo moves the Sites to this port."""
+    value = os.environ.get("DEMO_PORT") or "8000"
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"DEMO_PORT must be a port number (1-65535), not {value!r}")
+    return int(value)
+
+
 def ensure_site(hostname, port, root_page, site_name, is_default=False):
-    site = Site.objects.filter(hostname=hostname, port=port).first()
+    # Found by hostname alone, so loading the demo again on another port moves it there.
+    site = Site.objects.filter(hostname=hostname).order_by("pk").first()
     if site is None:
         site = Site(hostname=hostname, port=port)
+    site.port = port
     site.root_page = root_page
     site.site_name = site_name
     if is_default:
@@ -203,7 +282,9 @@ def ensure_admin(report):
         elif not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
-    report.add(f"Admin: http://127.0.0.1:8000/admin/  user: {username}  password: {password}")
+    report.add(
+        f"Admin: http://127.0.0.1:{demo_port()}/admin/  user: {username}  password: {password}"
+    )
     return user
 
 

@@ -42,9 +42,10 @@ def test_demo_congresses(client, settings, tmp_path, sq_locale, en_locale):
     assert Outcome.objects.filter(congress=second, locale=sq_locale, live=True).count() >= 3
     assert Outcome.objects.filter(congress=second, locale=en_locale, live=True).count() >= 3
 
-    upcoming = CongressPage.objects.get(slug="kongres-demonstrues")
+    upcoming = CongressPage.objects.get(slug="kongres-shembull")
     assert upcoming.start_at > timezone.now()
-    assert upcoming.get_translation(en_locale).title == "Demo congress"
+    example = "National congress on education and health (illustrative example)"
+    assert upcoming.get_translation(en_locale).title == example
 
     user = get_user_model().objects.get(username="kww-events")
     assert any("kww-events" in line for line in report.lines)
@@ -60,6 +61,6 @@ def test_demo_congresses(client, settings, tmp_path, sq_locale, en_locale):
     html = client.get(english.url, HTTP_HOST=host).content.decode()
     assert "23 May 2019" in html and "Watch the video on Facebook" in html
     html = client.get(second.url, HTTP_HOST=host).content.decode()
-    assert "23 maj 2019" in html and "Vendim nr. 1" in html
+    assert "23 maj 2019" in html and "Kongresi i dytë kombëtar" in html
     home = client.get("/en/", HTTP_HOST=host).content.decode()
-    assert "Next congress" in home and "Demo congress" in home
+    assert "Next congress" in home and example in home

@@ -269,3 +269,22 @@ def test_the_page_follows_changes_filters_and_previews(client, campaign, setting
     preview = page.make_preview_request().content.decode()
     assert "Kërkesa e paruajtur" in preview
     assert "Kërkesa e paruajtur" not in client.get(page.url).content.decode()
+
+
+def test_elected_agrees_with_the_candidates_recorded_gender_in_albanian(client, campaign):
+    page, page_en = campaign
+    for name, gender in [("Drita Shembull", "female"), ("Ilir Shembull", "male"), ("Pa Gjini", "")]:
+        Pledge.objects.create(campaign=page, name=name, gender=gender, elected=True)
+
+    def label(html, name):
+        card = html[html.index(f">{name}</h3>") :]
+        return card[card.index('class="pledge__elected">') + 24 : card.index("</strong>")]
+
+    html_sq = client.get(page.url).content.decode()
+    assert label(html_sq, "Drita Shembull") == "E zgjedhur"
+    assert label(html_sq, "Ilir Shembull") == "I zgjedhur"
+    assert label(html_sq, "Pa Gjini") == "U zgjodh"
+    html_en = client.get(page_en.url).content.decode()
+    assert {label(html_en, n) for n in ("Drita Shembull", "Ilir Shembull", "Pa Gjini")} == {
+        "Elected"
+    }
