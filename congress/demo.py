@@ -35,6 +35,11 @@ def _outcome(congress, spec):
     return outcome
 
 
+# Days a congress would not be held on: New Year, Independence Day, Labour Day,
+# Europe Day, Constitution Day.
+HOLIDAYS = {(1, 1), (1, 2), (2, 17), (4, 9), (5, 1), (5, 9)}
+
+
 def _example_congress(index, spec):
     """The illustrative congress, about a month from now; a demo database kept for
     months moves it forward again."""
@@ -42,6 +47,8 @@ def _example_congress(index, spec):
     sessions = spec.pop("sessions")
     start = timezone.localtime(timezone.now(), CONGRESS_TIME_ZONE) + timedelta(days=30)
     start = start.replace(hour=10, minute=0, second=0, microsecond=0)
+    while start.weekday() >= 5 or (start.month, start.day) in HOLIDAYS:
+        start += timedelta(days=1)  # on a working day, as a congress would be
     spec["agenda"] = [
         {
             "type": "session",

@@ -261,17 +261,12 @@ def _image(title, data, collection, filename):
     return image
 
 
-def _repaint(identity, collection, name):
-    """The organisation's placeholder pictures (in its collection, or named after it
-    in the root collection), repainted once in its palette, keeping their size so
-    that the pages' renditions and layouts stay as they were."""
-    from django.db.models import Q
-    from wagtail.models import Collection
-
+def _repaint(identity, collection):
+    """The organisation's placeholder pictures (in its collection), repainted once in
+    its palette, keeping their size so that the pages' renditions and layouts stay
+    as they were."""
     Image = get_image_model()
-    root = Collection.get_first_root_node()
-    mine = Q(collection=collection) | Q(collection=root, title__startswith=name.lstrip("#"))
-    for image in Image.objects.filter(mine):
+    for image in Image.objects.filter(collection=collection):
         if Path(image.file.name).name.startswith(PREFIX):
             continue
         size = (image.width, image.height)
@@ -281,9 +276,10 @@ def _repaint(identity, collection, name):
         old_name = image.file.name
         image.file.save(f"{PREFIX}{slug}.png", ImageFile(io.BytesIO(data)), save=False)
         image.width, image.height = size
-        image.file_hash = hashlib.sha1(data).hexdigest()  # noqa: S324 (Wagtail's own hash)
+        image.file_hash = ""  # Wagtail hashes the new file (get_file_hash)
         image.file_size = len(data)
         image.save()
+        image.get_file_hash()
         if old_name and old_name != image.file.name:
             image.file.storage.delete(old_name)
 
@@ -300,7 +296,7 @@ def apply(sites):
             continue
         name_en = site.site_name or key
         collection = collection_named(name_en)
-        _repaint(identity, collection, name_en)
+        _repaint(identity, collection)
         wanted = {
             "primary_colour": identity["primary"],
             "accent_colour": identity["accent"],

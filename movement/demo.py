@@ -14,7 +14,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 
 from home.demo import Bilingual, build_page, demo_data, demo_image, locale
-from home.roles import ensure_site_roles
+from home.roles import collection_named, ensure_site_roles
 from membership import services
 from membership.models import SignUp
 
@@ -31,7 +31,9 @@ def campaign(index, data, site, report):
     spec = data["campaign"]
     # The demands are child objects: they are translated with the page.
     demands = [Demand(**t.take(demand)) for demand in data["demands"]]
-    image = demo_image("MyVoteCounts campaign", (156, 60, 0))
+    image = demo_image(
+        "MyVoteCounts campaign", (156, 60, 0), collection=collection_named(site.site_name)
+    )
     page = build_page(index, spec, t=t, demands=demands, image=image)
     _signing_period(page, spec)
 
