@@ -217,7 +217,7 @@ def test_the_header_carries_the_chosen_main_actions(client, org):
     assert 'aria-labelledby="home-lead-heading"' in html and "Join Organisation A" in html
 
     html = client.get("/sq/", HTTP_HOST="org-a.example").content.decode()
-    assert '<a class="button" href="/sq/anetaresohu/">Anëtarësohu</a>' in html
+    assert '<a class="button" href="/sq/anetaresohu/">Bëhu anëtar</a>' in html
 
 
 @pytest.mark.django_db
