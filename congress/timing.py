@@ -7,8 +7,10 @@ so that tests control the clock by patching it.
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils import formats, translation
-from django.utils.translation import ngettext, pgettext
+from django.utils import formats
+from django.utils.translation import ngettext
+
+from home.dates import format_day
 
 # Kosovo keeps Central European time; the tz database has no Europe/Pristina.
 CONGRESS_TIME_ZONE = ZoneInfo("Europe/Belgrade")
@@ -20,10 +22,6 @@ AFTER = "after"
 MINUTE = 60
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-
-# Languages that write month names in lower case ("23 maj 2019") while Django's
-# catalogue capitalises them.
-LOWERCASE_MONTH_LANGUAGES = {"sq"}
 
 
 def state_at(start, end, now):
@@ -72,12 +70,7 @@ def local(value):
 
 def format_date(value):
     """The day of ``value`` in Kosovo, in the active language: "23 maj 2019", "23 May 2019"."""
-    value = local(value)
-    text = formats.date_format(value, pgettext("congress date format", "j F Y"))
-    if translation.get_language() in LOWERCASE_MONTH_LANGUAGES:
-        month = formats.date_format(value, "F")
-        text = text.replace(month, month.lower())
-    return text
+    return format_day(local(value))
 
 
 def format_time(value):

@@ -1,7 +1,7 @@
 """An organisation's look and contact details: brand colours, typeface, phone.
 
 The colours and typeface of Settings → Organisation reach the pages through CSS
-custom properties in a small per-site stylesheet (``brand_stylesheet``), linked
+custom properties in a small per-site stylesheet (``home.views.brand_stylesheet``), linked
 from every page after static/css/site.css. The Content-Security-Policy allows no
 inline style, and a stylesheet of its own keeps pages cacheable (no nonce). Its
 URL carries a version (``/brand/<version>.css``, a fingerprint of its content), so
@@ -13,9 +13,7 @@ import hashlib
 import re
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.templatetags.static import static
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 #: The colour the brand colours are shown with (text on them, and the page under
@@ -175,20 +173,3 @@ def brand_css(org_settings):
 def brand_version(org_settings):
     """A short fingerprint of the stylesheet, for its URL."""
     return hashlib.sha256(brand_css(org_settings).encode()).hexdigest()[:10]
-
-
-def brand_stylesheet(request, version=""):
-    """The brand stylesheet of the site the request is for; with the current
-    ``version`` in its URL it is kept for a year (a new version has a new URL)."""
-    from wagtail.models import Site
-
-    from .models import OrganisationSettings
-
-    site = Site.find_for_request(request)
-    org_settings = OrganisationSettings.objects.filter(site=site).first() if site else None
-    response = HttpResponse(brand_css(org_settings), content_type="text/css; charset=utf-8")
-    if version == brand_version(org_settings):
-        patch_cache_control(response, public=True, max_age=60 * 60 * 24 * 365, immutable=True)
-    else:
-        patch_cache_control(response, public=True, max_age=300)
-    return response

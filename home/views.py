@@ -9,12 +9,15 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from wagtail.models import Locale, Page, Site
 
+from .brand import brand_css, brand_version
+from .models import OrganisationSettings
 from .search import stem_words
 
 logger = logging.getLogger(__name__)
@@ -131,3 +134,16 @@ def server_error(request):
     """Rendered without the database: the page may be failing because it is down."""
     template = loader.get_template("500.html")
     return HttpResponse(template.render({"LANGUAGE_CODE": get_language()}), status=500)
+
+
+def brand_stylesheet(request, version=""):
+    """The brand stylesheet of the site the request is for; with the current
+    ``version`` in its URL it is kept for a year (a new version has a new URL)."""
+    site = Site.find_for_request(request)
+    org_settings = OrganisationSettings.objects.filter(site=site).first() if site else None
+    response = HttpResponse(brand_css(org_settings), content_type="text/css; charset=utf-8")
+    if version == brand_version(org_settings):
+        patch_cache_control(response, public=True, max_age=60 * 60 * 24 * 365, immutable=True)
+    else:
+        patch_cache_control(response, public=True, max_age=300)
+    return response

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from home.dates import format_moment
+
 from .constants import (
     AVAILABILITY_CHOICES,
     COMMUNITY_CHOICES,
@@ -624,8 +626,6 @@ class PaperSignatureForm(forms.Form):
 
     @staticmethod
     def _outside_period_message(page):
-        from .statements import format_moment  # statements imports this module
-
         opens, closes = page.signing_period()
         if opens and closes:
             return _(

@@ -26,16 +26,16 @@ URL, are sent on to it.
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from home.cache import limit_page_cache
+from home.dates import format_moment
 
 from . import services
 from .constants import STATEMENT_SIGN_PATH
@@ -53,20 +53,6 @@ STATEMENT_COUNT_MAX_AGE = 60
 SIGNING_BEFORE = "before"
 SIGNING_OPEN = "open"
 SIGNING_CLOSED = "closed"
-
-# Languages that write month names in lower case ("6 tetor 2019") while Django's
-# catalogue capitalises them.
-LOWERCASE_MONTH_LANGUAGES = {"sq"}
-
-
-def format_moment(value):
-    """A moment in Kosovo's time, in the active language: "6 tetor 2019, 19:00"."""
-    value = timezone.localtime(value)
-    day = formats.date_format(value, pgettext("signing period date format", "j F Y"))
-    if translation.get_language() in LOWERCASE_MONTH_LANGUAGES:
-        month = formats.date_format(value, "F")
-        day = day.replace(month, month.lower())
-    return f"{day}, {formats.date_format(value, 'H:i')}"
 
 
 class StatementPageMixin(models.Model):

@@ -7,7 +7,6 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from config import views as site_views
 from home import views as home_views
-from home.brand import brand_stylesheet
 from home.health import HealthView
 
 urlpatterns = [
@@ -16,7 +15,7 @@ urlpatterns = [
     path("sitemap.xml", home_views.sitemap, name="sitemap"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
     # Each organisation's colours and typeface (home/brand.py).
-    path("brand/<slug:version>.css", brand_stylesheet, name="brand_stylesheet"),
+    path("brand/<slug:version>.css", home_views.brand_stylesheet, name="brand_stylesheet"),
     # The service worker, at the root so that its scope is the whole site.
     path("sw.js", site_views.service_worker, name="service_worker"),
     # Database, caches, storage and task queues, for the proxy and monitoring:
