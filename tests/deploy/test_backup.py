@@ -227,6 +227,13 @@ def test_a_restored_backup_serves_the_same_site(settings, tmp_path, monkeypatch)
     )
     try:
         call_command("load_demo", stdout=io.StringIO())
+        # A document too (the demo publishes none): it must come back with the media.
+        from django.core.files.base import ContentFile
+        from wagtail.documents import get_document_model
+
+        get_document_model().objects.create(
+            title="Procesverbali", file=ContentFile(b"Procesverbali i takimit.\n", name="pv.txt")
+        )
     finally:
         output, _ = collect.communicate(timeout=120)
     assert collect.returncode == 0, output

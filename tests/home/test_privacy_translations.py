@@ -204,7 +204,7 @@ def test_the_confirmation_names_the_translations_deleted_with_the_page(client, o
     assert response.status_code == 200
     messages = [str(message) for message in response.context["messages"]]
     [warning] = [message for message in messages if "Fshirja e kësaj faqeje" in message]
-    assert f"English: “{translation.title}”" in warning
+    assert f"English: „{translation.title}“" in warning
 
     response = client.post(f"/admin/pages/{page.pk}/delete/")
 

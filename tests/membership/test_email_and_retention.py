@@ -329,13 +329,13 @@ def test_demo_content_is_idempotent(org, make_org, settings, tmp_path):
         "volt": {
             "site": org.site,
             "pages": {"home": org.home_sq},
-            "spec": {"name": ("Volt Kosova", "Volt Kosova")},
+            "spec": {"name": {"sq": "Volt Kosova", "en": "Volt Kosova"}},
             "roles": ensure_site_roles(org.site),
         },
         "kww": {
             "site": kww.site,
             "pages": {"home": kww.home_sq},
-            "spec": {"name": ("Kosova që e duam", "Kosovo We Want")},
+            "spec": {"name": {"sq": "Kosova që e duam", "en": "Kosovo We Want"}},
             "roles": ensure_site_roles(kww.site),
         },
     }
