@@ -85,8 +85,14 @@ def demo_pages(live_server):
     return found
 
 
-def first_url(live_server, type_name, language):
-    for page in Page.objects.live().specific().order_by("path"):
+def first_url(live_server, type_name, language, site=None):
+    """The URL of the first live page of that type and language (on ``site``, in any of
+    its languages, if given)."""
+    pages = Page.objects.live()
+    if site is not None:
+        roots = site.root_page.get_translations(inclusive=True)
+        pages = pages.filter(path__regex="^(" + "|".join(root.path for root in roots) + ")")
+    for page in pages.specific().order_by("path"):
         if type(page).__name__ == type_name and page.locale.language_code == language:
             return page_url(live_server, page)
     raise AssertionError(f"the demo has no {type_name} in {language}")

@@ -31,15 +31,15 @@ CONTRAST = """(el) => {
 }"""
 
 
-@pytest.fixture
-def demo(settings, tmp_path, monkeypatch):
-    load_demo(settings, tmp_path, monkeypatch)
-
-
-@pytest.mark.parametrize("host", DEMO_HOSTS)
 def test_each_organisation_looks_like_itself_with_its_actions_in_the_header(
-    demo, live_server, browser, host
+    live_server, browser, settings, tmp_path, monkeypatch
 ):
+    load_demo(settings, tmp_path, monkeypatch)  # once: the demo is slow to build
+    for host in DEMO_HOSTS:
+        look_at(live_server, browser, host)
+
+
+def look_at(live_server, browser, host):
     colour, font, labels = EXPECTED[host]
     context = browser.new_context(viewport={"width": 360, "height": 740})
     tab = context.new_page()
