@@ -39,10 +39,13 @@ from home.models import BasePage, IntroMixin
 from home.panels import CompleteInlinePanel
 from membership.statements import StatementPageMixin
 
+from .accountability import AccountabilityPageMixin
 from .blocks import AimBlock, MovementStreamBlock
-from .choices import MUNICIPALITIES, MUNICIPALITY_NAMES, Status
+from .choices import MUNICIPALITIES, Status
 from .feeds import NewsAtomFeed, NewsRssFeed
+from .pledge_pages import PledgePageMixin
 from .progress import DemandProgress, local_today, seconds_until_next_deadline, status_summary
+from .records import CandidateRecord, Pledge, PledgeCommitment  # noqa: F401
 
 PLEDGE_PHOTO_FILTER = "fill-160x160"
 NEWS_PER_PAGE = 10
@@ -105,7 +108,14 @@ class CampaignIndexPage(IntroMixin, BasePage):
         return context
 
 
-class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
+class CampaignPage(
+    StatementPageMixin,
+    PledgePageMixin,
+    AccountabilityPageMixin,
+    RoutablePageMixin,
+    IntroMixin,
+    BasePage,
+):
     """A campaign: its demands, the statement people sign, candidates' pledges and,
     after the election, the progress made on each demand."""
 
@@ -244,8 +254,9 @@ class CampaignPage(StatementPageMixin, RoutablePageMixin, IntroMixin, BasePage):
             get_image_model().get_rendition_model().objects.filter(filter_spec=PLEDGE_PHOTO_FILTER)
         )
         return list(
-            Pledge.objects.filter(campaign__translation_key=self.translation_key)
-            .select_related("document", "photo")
+            Pledge.objects.public()
+            .filter(campaign__translation_key=self.translation_key)
+            .select_related("document", "photo", "campaign")
             .prefetch_related(models.Prefetch("photo__renditions", queryset=renditions))
             .order_by("name", "pk")
         )
@@ -408,76 +419,6 @@ class Demand(TranslatableMixin, Orderable):
 
     def __str__(self):
         return self.title
-
-
-class Pledge(models.Model):
-    """A candidate who signed the campaign's pledge."""
-
-    campaign = models.ForeignKey(
-        CampaignPage,
-        verbose_name=_("campaign"),
-        on_delete=models.CASCADE,
-        related_name="pledges",
-    )
-    name = models.CharField(_("name"), max_length=200)
-    gender = models.CharField(
-        _("gender"),
-        max_length=10,
-        choices=[("female", _("woman")), ("male", _("man"))],
-        blank=True,
-        help_text=_(
-            "Only for the grammar of the page: in Albanian “elected” agrees with it "
-            "(e zgjedhur / i zgjedhur). Leave empty to use a neutral wording."
-        ),
-    )
-    party = models.CharField(_("party or list"), max_length=200, blank=True)
-    municipality = models.CharField(
-        _("municipality"), max_length=40, choices=MUNICIPALITIES, blank=True
-    )
-    photo = models.ForeignKey(
-        "wagtailimages.Image",
-        verbose_name=_("photo"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    signed_on = models.DateField(_("date signed"), default=datetime.date.today)
-    document = models.ForeignKey(
-        "wagtaildocs.Document",
-        verbose_name=_("scanned pledge"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    elected = models.BooleanField(
-        _("elected"),
-        null=True,
-        blank=True,
-        help_text=_("After the election: was the candidate elected? Leave unknown before."),
-    )
-
-    panels = [
-        FieldPanel("campaign"),
-        FieldRowPanel([FieldPanel("name"), FieldPanel("gender"), FieldPanel("party")]),
-        FieldRowPanel([FieldPanel("municipality"), FieldPanel("signed_on")]),
-        FieldRowPanel([FieldPanel("photo"), FieldPanel("document")]),
-        FieldPanel("elected"),
-    ]
-
-    class Meta:
-        verbose_name = _("candidate's pledge")
-        verbose_name_plural = _("candidates' pledges")
-        ordering = ["name"]
-        indexes = [models.Index(fields=["campaign", "party"])]
-
-    def __str__(self):
-        return f"{self.name} ({self.party})" if self.party else self.name
-
-    @property
-    def municipality_name(self):
-        return MUNICIPALITY_NAMES.get(self.municipality, "")
 
 
 class ProgressUpdate(TranslatableMixin, models.Model):
