@@ -182,12 +182,14 @@ class Frame:
             for item in self.site_frame.menu
         ]
 
-    def language_links(self, page=None):
+    def language_links(self, page=None, subpath=""):
+        """``subpath``: a route under the page that exists in every language (a
+        campaign's ``candidates/12/``), kept on the translation's URL."""
         translations = self.translations(page)
         links = []
         for code, name in settings.LANGUAGES:
             if code in translations:
-                url = translations[code].get_url(self.request)
+                url = translations[code].get_url(self.request) + subpath
             else:
                 url = self.site_frame.home_urls.get(code) or f"/{code}/"
             links.append(
@@ -200,14 +202,16 @@ class Frame:
             )
         return links
 
-    def hreflang_links(self, page):
+    def hreflang_links(self, page, subpath=""):
         translations = self.translations(page)
         links = [
-            {"hreflang": code, "url": translations[code].get_full_url(self.request)}
+            {"hreflang": code, "url": translations[code].get_full_url(self.request) + subpath}
             for code, _name in settings.LANGUAGES
             if code in translations
         ]
         if links:
             default = translations.get(settings.LANGUAGE_CODE) or page
-            links.append({"hreflang": "x-default", "url": default.get_full_url(self.request)})
+            links.append(
+                {"hreflang": "x-default", "url": default.get_full_url(self.request) + subpath}
+            )
         return links

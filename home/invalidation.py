@@ -48,6 +48,9 @@ SHOWN_ON_PUBLIC_PAGES = {
     "home.OrganisationText": "settings.site",
     # Snippets and rows shown on a page without a publish of that page.
     "movement.Pledge": "campaign",
+    # Shown on the candidate's page and in the campaign page's summary.
+    "movement.PledgeCommitment": "pledge.campaign",
+    "movement.CandidateRecord": "pledge.campaign",
     "movement.ProgressUpdate": "demand.page",
     "congress.Outcome": "congress",
     "congress.Speaker": EVERY_SITE,

@@ -75,7 +75,9 @@ def search(request):
 @require_GET
 @cache_control(max_age=3600, public=True)
 def sitemap(request):
-    """Every live page of this site in every language, with its alternates."""
+    """Every live page of this site in every language, with its alternates, and the
+    routes a page lists beyond itself (``Page.get_sitemap_urls``: a campaign's
+    candidates' pages), with the same route under each translation as alternates."""
     site = _site_for(request)
     entries = []
     if site is not None:
@@ -89,26 +91,32 @@ def sitemap(request):
             .filter(path_filter)
             .select_related("locale")
             .order_by("path")
+            .specific()
         )
         by_key = defaultdict(dict)
         for page in pages:
             by_key[page.translation_key][page.locale.language_code] = page
         for page in pages:
             group = by_key[page.translation_key]
-            alternates = [
-                {"hreflang": code, "url": group[code].get_full_url(request)}
-                for code, _ in settings.LANGUAGES
-                if code in group
+            page_url = page.get_full_url(request)
+            routes = [("", page.last_published_at)] + [
+                (entry["location"][len(page_url) :], entry.get("lastmod"))
+                for entry in page.get_sitemap_urls(request)[1:]
+                if entry["location"].startswith(page_url)
             ]
-            default = group.get(settings.LANGUAGE_CODE) or page
-            alternates.append({"hreflang": "x-default", "url": default.get_full_url(request)})
-            entries.append(
-                {
-                    "url": page.get_full_url(request),
-                    "lastmod": page.last_published_at,
-                    "alternates": alternates,
-                }
-            )
+            for subpath, lastmod in routes:
+                alternates = [
+                    {"hreflang": code, "url": group[code].get_full_url(request) + subpath}
+                    for code, _ in settings.LANGUAGES
+                    if code in group
+                ]
+                default = group.get(settings.LANGUAGE_CODE) or page
+                alternates.append(
+                    {"hreflang": "x-default", "url": default.get_full_url(request) + subpath}
+                )
+                entries.append(
+                    {"url": page_url + subpath, "lastmod": lastmod, "alternates": alternates}
+                )
     xml = loader.render_to_string("sitemap.xml", {"entries": entries}, request)
     return HttpResponse(xml, content_type="application/xml; charset=utf-8")
 

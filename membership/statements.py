@@ -306,6 +306,8 @@ class StatementPageMixin(models.Model):
             "request": request,
             "statement_form": form or StatementForm(page=self, request=request),
             "statement_sign_url": url,
+            # The switcher and the alternates lead to the sign page in each language.
+            "page_subpath": self.reverse_subpage("sign_statement").lstrip("/"),
             "signature_stats": self.signature_stats(),
             "statement_thanks": request.GET.get(THANKS_PARAM) == "1",
             "confirmation": confirmation,

@@ -10,11 +10,14 @@ class MovementConfig(AppConfig):
     def ready(self):
         from wagtail.permissions import register_permission_policy
 
-        from .models import Pledge, ProgressUpdate
+        from .models import CandidateRecord, Pledge, ProgressUpdate
         from .permissions import CampaignRecordPermissionPolicy
 
         # Editors see and change only the records of their own sites' campaigns.
         register_permission_policy(Pledge, CampaignRecordPermissionPolicy(Pledge, "campaign"))
         register_permission_policy(
             ProgressUpdate, CampaignRecordPermissionPolicy(ProgressUpdate, "demand__page")
+        )
+        register_permission_policy(
+            CandidateRecord, CampaignRecordPermissionPolicy(CandidateRecord, "pledge__campaign")
         )

@@ -3,7 +3,8 @@
 - Every organisation: an "About us" page (Volt Kosova, Kosovo We Want), a campaign
   index (Volt Kosova's still empty) and a news index with its news pages.
 - #MyVoteCounts: the 2019 campaign with its three demands, the statement with
-  illustrative paper signatures, illustrative candidates' pledges and progress.
+  illustrative paper signatures, illustrative candidates' pledges (with the demands
+  each committed to), what the elected ones did since, and progress.
 
 Idempotent: pages are found by slug, records by natural keys.
 """
@@ -18,7 +19,7 @@ from home.roles import collection_named, ensure_site_roles
 from membership import services
 from membership.models import SignUp
 
-from .models import Demand, Pledge, ProgressUpdate
+from .models import CandidateRecord, Demand, Pledge, PledgeCommitment, ProgressUpdate
 
 #: The campaign's signing period (a database made before it existed gets it too).
 SIGNING_PERIOD = ("signing_opens", "signing_closes")
@@ -51,11 +52,47 @@ def campaign(index, data, site, report):
             translated = update.copy_for_translation(en)
             translated.note = note["en"]
             translated.save()
-    for pledge in data["pledges"]:
-        fields = dict(pledge)
-        Pledge.objects.get_or_create(campaign=page, name=fields.pop("name"), defaults=fields)
+    _pledges(page, data, demands, en)
     _signatures(page, data, site, report)
     return page
+
+
+def _pledges(page, data, demands, en):
+    """The illustrative pledges with the demands each one committed to (no comments:
+    they would be the candidate's own words, in one language), and the records of the
+    elected ones, in Albanian with their English translation."""
+    pledges = {}
+    for spec in data["pledges"]:
+        fields = dict(spec)
+        commit = fields.pop("commit", range(len(demands)))
+        pledge, _ = Pledge.objects.get_or_create(
+            campaign=page, name=fields.pop("name"), defaults=fields
+        )
+        chosen = {demands[position].pk for position in commit}
+        PledgeCommitment.objects.filter(pledge=pledge).exclude(demand__in=chosen).delete()
+        for order, demand in enumerate(d for d in demands if d.pk in chosen):
+            PledgeCommitment.objects.get_or_create(
+                pledge=pledge, demand=demand, defaults={"sort_order": order}
+            )
+        pledges[pledge.name] = pledge
+    for entry in data.get("records", []):
+        summary = entry["summary"]
+        record, _ = CandidateRecord.objects.get_or_create(
+            pledge=pledges[entry["pledge"]],
+            date=entry["date"],
+            locale=page.locale,
+            defaults={
+                "demand": demands[entry["demand"]] if "demand" in entry else None,
+                "kind": entry["kind"],
+                "stance": entry["stance"],
+                "summary": summary["sq"],
+                "source_url": entry["source_url"],
+            },
+        )
+        if record.get_translation_or_none(en) is None:
+            translated = record.copy_for_translation(en)
+            translated.summary = summary["en"]
+            translated.save()
 
 
 def _signing_period(page, spec):

@@ -28,26 +28,28 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
-from wagtail.images import get_image_model
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from home.blocks import BaseStreamBlock
-from home.cache import limit_page_cache
 from home.models import BasePage, IntroMixin
 from home.panels import CompleteInlinePanel
 from membership.statements import StatementPageMixin
 
-from .accountability import AccountabilityPageMixin
+from .accountability import (  # noqa: F401 (PLEDGE_PHOTO_FILTER: where it was)
+    PLEDGE_PHOTO_FILTER,
+    AccountabilityPageMixin,
+    alphabetical_key,
+    pledge_summary,
+)
 from .blocks import AimBlock, MovementStreamBlock
 from .choices import MUNICIPALITIES, Status
 from .feeds import NewsAtomFeed, NewsRssFeed
 from .pledge_pages import PledgePageMixin
-from .progress import DemandProgress, local_today, seconds_until_next_deadline, status_summary
+from .progress import DemandProgress, local_today, status_summary
 from .records import CandidateRecord, Pledge, PledgeCommitment  # noqa: F401
 
-PLEDGE_PHOTO_FILTER = "fill-160x160"
 NEWS_PER_PAGE = 10
 
 
@@ -248,18 +250,10 @@ class CampaignPage(
         return [DemandProgress(d, by_demand[d.translation_key], today) for d in demands]
 
     def get_pledges(self):
-        """Every candidate's pledge for this campaign (in any language version), with
-        photo and document; the photos' renditions in one more query, if any."""
-        renditions = (
-            get_image_model().get_rendition_model().objects.filter(filter_spec=PLEDGE_PHOTO_FILTER)
-        )
-        return list(
-            Pledge.objects.public()
-            .filter(campaign__translation_key=self.translation_key)
-            .select_related("document", "photo", "campaign")
-            .prefetch_related(models.Prefetch("photo__renditions", queryset=renditions))
-            .order_by("name", "pk")
-        )
+        """The public candidates' pledges of this campaign (in any language version),
+        in alphabetical order by name, with photo, document and commitments; the
+        photos' renditions in one more query, if any (``AccountabilityPageMixin``)."""
+        return self.get_public_pledges()
 
     def signature_total(self):
         """The public count of signatures, or None while it is below the threshold
@@ -275,31 +269,40 @@ class CampaignPage(
             "demands_csv": base + "data/demands.csv",
             "progress_csv": base + "data/progress.csv",
             "pledges_csv": base + "data/pledges.csv",
+            "records_csv": base + "data/records.csv",
         }
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         today = local_today()
         progress = self.get_demand_progress(today)
-        seconds = seconds_until_next_deadline(
-            [item.demand.deadline for item in progress] + [self.election_date]
-        )
-        if seconds is not None:
-            limit_page_cache(request, seconds)
+        self.limit_cache_to_deadlines(request, progress)
         pledges = self.get_pledges()
         filters = pledge_filters(request, pledges)
         url = self.get_url(request)
+        for pledge in pledges:
+            pledge.public_url = url + self.candidate_path(pledge.pk)
+        election_passed = bool(self.election_date and self.election_date < today)
+        summary = pledge_summary(
+            pledges, [item.demand for item in progress], self.record_facts(pledges)
+        )
         context.update(
             {
                 "progress": progress,
                 "status_summary": status_summary(progress),
-                "elected_pledges": [p for p in pledges if p.elected],
+                "elected_pledges": summary["elected"],
+                "pledge_summary": summary,
                 "pledges": filters["pledges"],
                 "pledge_filters": filters,
                 "pledge_count": len(pledges),
                 "open_data": self.open_data_urls(request, base=url),
                 "print_url": url + self.reverse_subpage("print_statement").lstrip("/"),
-                "election_passed": bool(self.election_date and self.election_date < today),
+                "take_pledge_url": (
+                    url + self.reverse_subpage("take_pledge").lstrip("/")
+                    if progress and self.pledging_is_open(today)
+                    else ""
+                ),
+                "election_passed": election_passed,
                 "today": today,
             }
         )
@@ -315,6 +318,7 @@ class CampaignPage(
             context_overrides={
                 "demands": list(self.demands.all()),
                 "signature_rows": range(15),
+                "page_subpath": self.reverse_subpage("print_statement").lstrip("/"),
             },
         )
 
@@ -336,29 +340,37 @@ def localized_rows(rows, locale_id, fallback_language=None):
 
 
 def pledge_filters(request, pledges):
-    """Filter ``pledges`` by the ``party`` and ``municipality`` of the query string
-    (plain GET form, no JavaScript); returns the choices as well."""
+    """Filter ``pledges`` by the ``party`` and ``municipality`` of the query string,
+    and to the elected ones with ``elected=1`` (plain GET form, no JavaScript);
+    returns the choices as well. The order of ``pledges`` is kept."""
     party = request.GET.get("party", "").strip()[:200]
     municipality = request.GET.get("municipality", "").strip()[:60]
-    parties = sorted({p.party for p in pledges if p.party}, key=str.casefold)
+    elected_only = request.GET.get("elected", "") == "1"
+    parties = sorted({p.party for p in pledges if p.party}, key=alphabetical_key)
     present = {p.municipality for p in pledges if p.municipality}
     municipalities = [(code, name) for code, name in MUNICIPALITIES if code in present]
     if party not in parties:
         party = ""
     if municipality not in present:
         municipality = ""
+    any_elected = any(p.elected for p in pledges)
+    elected_only = elected_only and any_elected
     selected = [
         p
         for p in pledges
-        if (not party or p.party == party) and (not municipality or p.municipality == municipality)
+        if (not party or p.party == party)
+        and (not municipality or p.municipality == municipality)
+        and (not elected_only or p.elected)
     ]
     return {
         "pledges": selected,
         "party": party,
         "municipality": municipality,
+        "elected": elected_only,
+        "can_filter_elected": any_elected,
         "parties": parties,
         "municipalities": municipalities,
-        "active": bool(party or municipality),
+        "active": bool(party or municipality or elected_only),
     }
 
 

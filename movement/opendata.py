@@ -1,5 +1,8 @@
-"""Open data of a campaign: demands, progress history, pledges and the signature
-count, as JSON and CSV at stable URLs under the campaign page.
+"""Open data of a campaign: demands, progress history, the candidates' pledges with
+their commitments, what the pledging candidates did since (records) and the
+signature count, as JSON and CSV at stable URLs under the campaign page. Only public
+pledges, and of them only what their pages show: never a candidate's email, the
+review's state or messages, or the consent text.
 
 Column names and keys are English and never change with the language; the texts
 are in the page's language. Every file is licensed CC BY 4.0, said in the JSON
@@ -111,17 +114,52 @@ def progress_rows(page, request, progress):
 
 
 def pledge_rows(page, request, pledges):
+    """The public pledges, with what each candidate committed to. Never the
+    candidate's email, the state of the review, its messages or the consent text."""
+    base = page.get_full_url(request)
     return [
         {
+            "id": pledge.pk,
             "name": pledge.name,
             "party": pledge.party,
+            "list_number": pledge.list_number,
+            "office": pledge.office,
             "municipality": pledge.municipality,
             "municipality_name": pledge.municipality_name,
+            "profile_url": pledge.profile_url,
             "signed_on": _date(pledge.signed_on),
+            "source": pledge.source,
             "elected": pledge.elected,
+            "withdrawn_on": _date(pledge.withdrawn_on),
+            "candidate_url": base + page.candidate_path(pledge.pk),
             "pledge_document_url": _full(request, pledge.document.url) if pledge.document else "",
+            "commitments": [
+                {"demand_id": str(c.demand.translation_key), "comment": c.comment}
+                for c in pledge.commitments.all()
+            ],
+            "committed_demand_ids": " ".join(
+                str(c.demand.translation_key) for c in pledge.commitments.all()
+            ),
         }
         for pledge in pledges
+    ]
+
+
+def record_rows(page, request, pledges):
+    """What the pledging candidates said or did since, newest first, in the page's
+    language where translated."""
+    return [
+        {
+            "pledge_id": record.pledge_id,
+            "candidate": record.pledge.name,
+            "date": _date(record.date),
+            "kind": record.kind,
+            "stance": record.stance,
+            "demand_id": str(record.demand.translation_key) if record.demand else "",
+            "summary": record.summary,
+            "source_url": record.source_url,
+        }
+        for record in page.get_candidate_records(pledges)
     ]
 
 
@@ -138,6 +176,10 @@ def campaign_json_response(page, request):
     for demand in demands:
         demand["progress"] = [row for row in history if row["demand_id"] == demand["id"]]
     urls = page.open_data_urls(request)
+    public = page.get_pledges()
+    pledges = pledge_rows(page, request, public)
+    for pledge in pledges:
+        del pledge["committed_demand_ids"]  # the CSV's form of "commitments"
     data = {
         "license": {"name": LICENSE_NAME, "url": LICENSE_URL},
         "attribution": page.get_site().site_name if page.get_site() else "",
@@ -155,7 +197,8 @@ def campaign_json_response(page, request):
         },
         "signature_count": _signature_total(page, request),
         "demands": demands,
-        "pledges": pledge_rows(page, request, page.get_pledges()),
+        "pledges": pledges,
+        "records": record_rows(page, request, public),
         "files": {name: _full(request, url) for name, url in urls.items()},
     }
     response = HttpResponse(
@@ -209,13 +252,31 @@ PROGRESS_COLUMNS = [
     "note",
 ]
 PLEDGE_COLUMNS = [
+    "id",
     "name",
     "party",
+    "list_number",
+    "office",
     "municipality",
     "municipality_name",
+    "profile_url",
     "signed_on",
+    "source",
     "elected",
+    "withdrawn_on",
+    "candidate_url",
     "pledge_document_url",
+    "committed_demand_ids",
+]
+RECORD_COLUMNS = [
+    "pledge_id",
+    "candidate",
+    "date",
+    "kind",
+    "stance",
+    "demand_id",
+    "summary",
+    "source_url",
 ]
 
 
@@ -235,3 +296,8 @@ def progress_csv_response(page, request):
 def pledges_csv_response(page, request):
     rows = pledge_rows(page, request, page.get_pledges())
     return csv_response(rows, PLEDGE_COLUMNS, f"{page.slug}-pledges.csv", request)
+
+
+def records_csv_response(page, request):
+    rows = record_rows(page, request, page.get_pledges())
+    return csv_response(rows, RECORD_COLUMNS, f"{page.slug}-records.csv", request)

@@ -8,7 +8,7 @@ from . import views
 
 urlpatterns = [
     re_path(
-        r"^(?P<page_path>(?:[\w\-]+/)*)(?P<filename>data\.json|data/(?:demands|progress|pledges)\.csv)$",
+        r"^(?P<page_path>(?:[\w\-]+/)*)(?P<filename>data\.json|data/(?:demands|progress|pledges|records)\.csv)$",
         views.campaign_data,
         name="campaign_data",
     ),

@@ -10,6 +10,7 @@ HANDLERS = {
     "data/demands.csv": opendata.demands_csv_response,
     "data/progress.csv": opendata.progress_csv_response,
     "data/pledges.csv": opendata.pledges_csv_response,
+    "data/records.csv": opendata.records_csv_response,
 }
 
 

@@ -84,7 +84,7 @@ def page_meta(context):
             or getattr(page, "hero_intro", "")
             or tagline
         )
-        url = page.get_full_url(request)
+        url = page.get_full_url(request) + context.get("page_subpath", "")
         alternates = [code for code in frame.translations(page) if code != language]
         image = next(
             (getattr(page, name) for name in IMAGE_FIELDS if getattr(page, name, None)), None
@@ -119,7 +119,7 @@ def switcher_links(context):
     with the same query; elsewhere the page's translations (home/frame.py)."""
     request = context.get("request")
     page = context.get("page")
-    links = Frame.for_request(request, page).language_links(page)
+    links = Frame.for_request(request, page).language_links(page, context.get("page_subpath", ""))
     match = getattr(request, "resolver_match", None)
     if match is None or match.url_name != "search":
         return links

@@ -35,14 +35,17 @@ def menu_items(context):
 @register.simple_tag(takes_context=True)
 def language_links(context):
     """One link per configured language: the same page's live translation, or that
-    language's home page of this site when there is none. Never a dead link."""
-    return _frame(context).language_links(context.get("page"))
+    language's home page of this site when there is none. Never a dead link.
+
+    A route of a routable page that exists in every language sets ``page_subpath``
+    in its context ("candidates/12/"): the links then lead to that route."""
+    return _frame(context).language_links(context.get("page"), context.get("page_subpath", ""))
 
 
 @register.simple_tag(takes_context=True)
 def hreflang_links(context):
     """Full URLs of every live translation of the page, itself included, plus x-default."""
-    return _frame(context).hreflang_links(context.get("page"))
+    return _frame(context).hreflang_links(context.get("page"), context.get("page_subpath", ""))
 
 
 @register.filter

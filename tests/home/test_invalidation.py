@@ -240,6 +240,73 @@ def _pledge(visitor, org, request):
     visitor.sees(page.url, absent=["Drita Kandidatja"])
 
 
+def _approved_pledge(page, name="Drita Kandidatja"):
+    from django.utils import timezone
+
+    from movement.models import Pledge
+
+    return Pledge.objects.create(
+        campaign=page,
+        name=name,
+        party="Lista A",
+        signed_on=datetime.date(2019, 9, 1),
+        approved_at=timezone.now(),
+        elected=True,
+    )
+
+
+@scenario("movement.PledgeCommitment")
+def _pledge_commitment(visitor, org, request):
+    from movement.models import PledgeCommitment
+
+    page, page_en = movement_fixtures.make_campaign(org)
+    pledge = _approved_pledge(page)
+    demand = page.demands.first()
+    url, url_en = page.candidate_url(pledge), page_en.candidate_url(pledge)
+    visitor.sees(url, ["commitment--no"], ["commitment--yes", "Komenti i parë"])
+    visitor.sees(url_en, absent=["commitment--yes"])
+    commitment = PledgeCommitment.objects.create(
+        pledge=pledge, demand=demand, comment="Komenti i parë"
+    )
+    visitor.sees(url, ["commitment--yes", "Komenti i parë"])
+    visitor.sees(url_en, ["commitment--yes", "Komenti i parë"])  # every language version
+    commitment.comment = "Komenti i dytë"
+    commitment.save()
+    visitor.sees(url, ["Komenti i dytë"], ["Komenti i parë"])
+    commitment.delete()
+    visitor.sees(url, absent=["commitment--yes", "Komenti i dytë"])
+
+
+@scenario("movement.CandidateRecord")
+def _candidate_record(visitor, org, request):
+    from movement.models import CandidateRecord, PledgeCommitment
+
+    page, _ = movement_fixtures.make_campaign(org)
+    pledge = _approved_pledge(page)
+    PledgeCommitment.objects.create(pledge=pledge, demand=page.demands.first())
+    url = page.candidate_url(pledge)
+    visitor.sees(url, absent=["Votimi i parë"])
+    # the campaign page's summary: one elected pledger committed, no record yet
+    summary_row = "Kërkesa 1</a></th><td>1</td><td>{}</td>"
+    visitor.sees(page.url, [summary_row.format(0)])
+    record = CandidateRecord.objects.create(
+        pledge=pledge,
+        demand=page.demands.first(),
+        locale=page.locale,
+        date=datetime.date(2020, 3, 1),
+        kind=CandidateRecord.Kind.VOTE,
+        summary="Votimi i parë",
+        source_url="https://www.kuvendikosoves.org/",
+    )
+    visitor.sees(url, ["Votimi i parë"])
+    visitor.sees(page.url, [summary_row.format(1)])
+    record.summary = "Votimi i dytë"
+    record.save()
+    visitor.sees(url, ["Votimi i dytë"], ["Votimi i parë"])
+    record.delete()
+    visitor.sees(url, absent=["Votimi i dytë"])
+
+
 @scenario("movement.ProgressUpdate")
 def _progress_update(visitor, org, request):
     from movement.choices import Status

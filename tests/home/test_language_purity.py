@@ -165,7 +165,12 @@ def demo_urls():
                 url = page.get_url()
                 yield host, url, language, page
                 if page.specific_class.__name__ == "CampaignPage":
-                    yield host, url + "statement/print/", language, None
+                    for subpath in ("statement/print/", "pledge/", "pledge/print/"):
+                        yield host, url + subpath, language, None
+                # The routes a page lists in the sitemap (a campaign's candidates).
+                full_url = page.get_full_url()
+                for entry in page.get_sitemap_urls()[1:]:
+                    yield host, url + entry["location"][len(full_url) :], language, None
 
 
 def test_every_demo_page_is_in_one_language_and_has_its_metadata(

@@ -146,3 +146,70 @@ def count_queries(client, url, **extra):
         response = client.get(url, **extra)
     assert response.status_code == 200, response.status_code
     return len(context.captured_queries), response
+
+
+# -- the candidates' pledges online (tests/movement/test_pledge_*.py) -----------------
+
+
+def open_for_pledges(page, days=60):
+    """Move the campaign's election day (every language) ``days`` from today: a
+    positive number opens the pledge form, a negative one closes it."""
+    from django.utils import timezone
+
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    CampaignPage.objects.filter(translation_key=page.translation_key).update(election_date=day)
+    page.refresh_from_db()
+    return day
+
+
+def pledge_form_data(page, commit=(0,), comments=None, **overrides):
+    """What a candidate sends on the pledge form of ``page`` (its demands, in its
+    language): the demands at the positions ``commit`` ticked, with ``comments``."""
+    import time
+
+    from membership.forms import form_time_token
+
+    demands = list(page.demands.all())
+    data = {
+        "name": "Arta Kandidatja",
+        "email": "arta@example.org",
+        "gender": "female",
+        "party": "Lista A",
+        "list_number": "7",
+        "office": "assembly",
+        "municipality": "",
+        "profile_url": "https://example.org/arta",
+        "consent": "on",
+        "website": "",
+        "form_time": form_time_token(now=time.time() - 60),
+    }
+    for position in commit:
+        data[f"commit_{demands[position].pk}"] = "on"
+    for position, comment in (comments or {}).items():
+        data[f"comment_{demands[position].pk}"] = comment
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def pledge_campaign(org, settings):
+    """A bilingual campaign whose election is two months away (pledging open), with
+    generous rate limits (tests post many forms from one address)."""
+    settings.MEMBERSHIP_RATE_LIMIT = (1000, 600)
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (1000, 600)
+    sq, en = make_campaign(org, slug="zotimi")
+    open_for_pledges(sq)
+    en.refresh_from_db()
+    return sq, en
+
+
+@pytest.fixture
+def post_pledge(client, org, django_capture_on_commit_callbacks):
+    """POST to a pledge route as a browser would, running what is deferred until
+    the commit (the emails) as a real commit would."""
+
+    def post(url, data, using=None, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return (using or client).post(url, data, HTTP_HOST=org.hostname, **extra)
+
+    return post

@@ -101,19 +101,60 @@ def superuser(client, two_sites):
     return user
 
 
-def pledge_data(campaign, name="Dritë Shembull", **extra):
+def commitments_data(demands=(), initial=()):
+    """The inline formset of the pledge's commitments: ``initial`` (existing rows,
+    kept as they are) then a new row for each of ``demands``."""
+    rows = [(row.pk, row.demand_id, row.comment) for row in initial]
+    rows += [("", demand.pk, f"Koment {n}") for n, demand in enumerate(demands)]
+    data = {
+        "commitments-TOTAL_FORMS": str(len(rows)),
+        "commitments-INITIAL_FORMS": str(len(initial)),
+        "commitments-MIN_NUM_FORMS": "0",
+        "commitments-MAX_NUM_FORMS": "1000",
+    }
+    for n, (pk, demand_id, comment) in enumerate(rows):
+        data |= {
+            f"commitments-{n}-id": str(pk),
+            f"commitments-{n}-demand": str(demand_id),
+            f"commitments-{n}-comment": comment,
+            f"commitments-{n}-ORDER": str(n + 1),
+            f"commitments-{n}-DELETE": "",
+        }
+    return data
+
+
+def pledge_data(campaign, name="Dritë Shembull", demands=(), initial=(), **extra):
     data = {
         "campaign": campaign.pk,
         "name": name,
+        "gender": "",
         "party": "Lista C",
+        "list_number": "",
+        "office": "",
         "municipality": "prizren",
         "signed_on": "2019-09-01",
+        "profile_url": "",
         "photo": "",
         "document": "",
         "elected": "",
+        **commitments_data(demands, initial),
     }
     data.update(extra)
     return data
+
+
+def scan(org):
+    """A scanned paper pledge in the organisation's collection."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    from home.roles import site_collection
+
+    return get_document_model().objects.create(
+        title="Skanimi",
+        file=ContentFile(b"%PDF-1.4 test", name="zotimi.pdf"),
+        collection=site_collection(org.site),
+    )
 
 
 def update_data(demand, **extra):
@@ -172,8 +213,17 @@ def test_a_user_without_a_site_role_sees_no_records(client, two_sites):
 # One object: every view checks its site
 
 
-@pytest.mark.parametrize("model", ["pledge", "progressupdate"])
-@pytest.mark.parametrize("view", ["edit", "copy", "delete", "history", "usage"])
+OBJECT_VIEWS = [
+    ("pledge", "edit"),
+    ("pledge", "delete"),
+    ("pledge", "history"),
+    ("pledge", "usage"),
+    ("pledge", "review"),
+    *[("progressupdate", view) for view in ("edit", "copy", "delete", "history", "usage")],
+]
+
+
+@pytest.mark.parametrize(("model", "view"), OBJECT_VIEWS)
 def test_object_views_of_another_site_are_refused(client, two_sites, editor_a, model, view):
     key = "pledge" if model == "pledge" else "update"
     own = two_sites["a"][key]
@@ -182,8 +232,7 @@ def test_object_views_of_another_site_are_refused(client, two_sites, editor_a, m
     assert forbidden(client.get(url(model, view, other.pk)))
 
 
-@pytest.mark.parametrize("model", ["pledge", "progressupdate"])
-@pytest.mark.parametrize("view", ["edit", "copy", "delete", "history", "usage"])
+@pytest.mark.parametrize(("model", "view"), OBJECT_VIEWS)
 def test_superuser_reaches_every_sites_objects(client, two_sites, superuser, model, view):
     key = "pledge" if model == "pledge" else "update"
     assert client.get(url(model, view, two_sites["b"][key].pk)).status_code == 200
@@ -208,7 +257,8 @@ def test_editing_or_deleting_another_sites_record_changes_nothing(client, two_si
 def test_editor_edits_and_deletes_their_own_records(client, two_sites, editor_a):
     own = two_sites["a"]["pledge"]
     response = client.post(
-        url("pledge", "edit", own.pk), pledge_data(two_sites["a"]["page"], name="Arta E Re")
+        url("pledge", "edit", own.pk),
+        pledge_data(two_sites["a"]["page"], name="Arta E Re", demands=[two_sites["a"]["demand"]]),
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     own.refresh_from_db()
@@ -273,9 +323,107 @@ def test_records_cannot_be_moved_or_created_under_another_sites_campaign(
     assert "demand" in response.context["form"].errors
     assert not ProgressUpdate.objects.filter(demand=b["demand"], note="Arritur").exists()
 
-    response = client.post(url("pledge", "add"), pledge_data(a["page_en"], name="Re Shembull"))
+    document = scan(two_sites["org_a"])
+    response = client.post(
+        url("pledge", "add"),
+        pledge_data(a["page_en"], name="Re Shembull", document=document.pk),
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Pledge.objects.get(name="Re Shembull").campaign_id == a["page_en"].pk
+
+
+def test_pledges_are_not_copied(client, two_sites, editor_a):
+    """A copy of a candidate's pledge would be a pledge they never made."""
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        url("pledge", "copy", two_sites["a"]["pledge"].pk)
+    edit = ok(client.get(url("pledge", "edit", two_sites["a"]["pledge"].pk)))
+    assert "/copy/" not in edit
+
+
+def test_commitments_offer_and_accept_only_the_pledges_campaigns_demands(
+    client, two_sites, editor_a
+):
+    """The commitments' demands: on the edit form, those of the pledge's campaign
+    (every row, and the empty one "Add" copies); a demand of another campaign, the
+    user's own or another site's, is refused and nothing is stored."""
+    a, b = two_sites["a"], two_sites["b"]
+    other_own, _ = make_campaign(two_sites["org_a"], demands=1, slug="tjeter")
+    response = client.get(url("pledge", "edit", a["pledge"].pk))
+    formset = response.context["form"].formsets["commitments"]
+    assert set(formset.empty_form.fields["demand"].queryset) == {a["demand"]}
+    assert "Kërkesa 1" in response.content.decode()
+
+    for foreign in (b["demand"], other_own.demands.get()):
+        response = client.post(
+            url("pledge", "edit", a["pledge"].pk),
+            pledge_data(a["page"], name="Arta Shembull", demands=[foreign]),
+        )
+        assert response.status_code == 200
+        child = response.context["form"].formsets["commitments"].forms[0]
+        assert "demand" in child.errors
+        assert not a["pledge"].commitments.exists()
+
+    response = client.post(
+        url("pledge", "edit", a["pledge"].pk),
+        pledge_data(a["page"], name="Arta Shembull", demands=[a["demand"]]),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert [c.demand_id for c in a["pledge"].commitments.all()] == [a["demand"].pk]
+
+    # The same demand twice: one commitment per demand, a message, not a 500.
+    response = client.post(
+        url("pledge", "edit", a["pledge"].pk),
+        pledge_data(
+            a["page"],
+            name="Arta Shembull",
+            initial=a["pledge"].commitments.all(),
+            demands=[a["demand"]],
+        ),
+    )
+    assert response.status_code == 200
+    assert a["pledge"].commitments.count() == 1
+
+
+def test_a_paper_pledge_needs_its_scan_and_is_public_at_once(client, two_sites, editor_a):
+    a = two_sites["a"]
+    data = pledge_data(a["page"], name="Letër Shembull", demands=[a["demand"]])
+    response = client.post(url("pledge", "add"), data)
+    assert response.status_code == 200
+    assert "document" in response.context["form"].errors
+    assert not Pledge.objects.filter(name="Letër Shembull").exists()
+
+    document = scan(two_sites["org_a"])
+    response = client.post(url("pledge", "add"), {**data, "document": document.pk})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    pledge = Pledge.objects.get(name="Letër Shembull")
+    assert pledge.state == Pledge.State.APPROVED and pledge.source == Pledge.Source.PAPER
+    assert pledge.is_public and pledge.approved_at and pledge.reviewed_by == editor_a
+    assert pledge.document == document
+    assert [c.comment for c in pledge.commitments.all()] == ["Koment 0"]
+    assert pledge in Pledge.objects.public()
+
+
+def test_the_edit_form_shows_but_does_not_change_the_private_fields(client, two_sites, editor_a):
+    a = two_sites["a"]
+    pledge = a["pledge"]
+    Pledge.objects.filter(pk=pledge.pk).update(
+        state=Pledge.State.CONFIRMED, source=Pledge.Source.ONLINE, email="arta@example.org"
+    )
+    response = client.get(url("pledge", "edit", pledge.pk))
+    form = response.context["form"]
+    for private in ("state", "source", "email", "link_digest", "consent_text", "reviewed_by"):
+        assert private not in form.fields
+    html = response.content.decode()
+    assert "arta@example.org" in html  # shown to the organisation's staff
+    response = client.post(
+        url("pledge", "edit", pledge.pk),
+        pledge_data(a["page"], name="Arta Shembull", state="approved", email="x@example.org"),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    pledge.refresh_from_db()
+    assert pledge.state == Pledge.State.CONFIRMED and pledge.email == "arta@example.org"
 
 
 def test_superuser_forms_offer_every_campaign(client, two_sites, superuser):

@@ -246,7 +246,7 @@ def test_the_page_follows_changes_filters_and_previews(client, campaign, setting
     settings.PAGE_CACHE_SECONDS = 0
     page, _page_en = campaign
     add_pledges(page, 2)  # no signal: the page has not been shown yet
-    names = re.compile(r'<h3 class="pledge__name">([^<]+)</h3>')
+    names = re.compile(r'<h3 class="pledge__name"><a href="[^"]+">([^<]+)</a></h3>')
     assert len(names.findall(client.get(page.url).content.decode())) == 2
     Pledge.objects.create(
         campaign=page, name="E Reja Shembull", party="Lista C", signed_on=datetime.date(2019, 9, 2)
@@ -277,7 +277,7 @@ def test_elected_agrees_with_the_candidates_recorded_gender_in_albanian(client, 
         Pledge.objects.create(campaign=page, name=name, gender=gender, elected=True)
 
     def label(html, name):
-        card = html[html.index(f">{name}</h3>") :]
+        card = html[html.index(f">{name}</a></h3>") :]
         return card[card.index('class="pledge__elected">') + 24 : card.index("</strong>")]
 
     html_sq = client.get(page.url).content.decode()

@@ -1,8 +1,8 @@
 """Every movement page type renders truly cold, with no cache at all (Django's
 DummyCache: no page cache, no Wagtail site or root-path cache), in at most 25 SQL
-queries, the same number with 3 or 15 items (demands, pledges with photos and
-documents, progress updates with evidence, campaigns, news, sections, signatures),
-in both languages.
+queries, the same number with 3 or 15 items (demands, pledges with photos,
+documents and commitments, progress updates with evidence, candidates' records and
+their translations, campaigns, news, sections, signatures), in both languages.
 
 The count is of the whole request: Wagtail's routing, the view restrictions, the
 frame (header, menu, footer; home/frame.py) and what the page itself asks for. Each
@@ -18,11 +18,19 @@ from wagtail.blocks import StreamValue
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import Locale
 
 from membership.models import JoinPage, SignUp, Supporter, VolunteerPage
 from movement.blocks import MovementStreamBlock
 from movement.choices import Status
-from movement.models import CampaignIndexPage, MovementPage, Pledge, ProgressUpdate
+from movement.models import (
+    CampaignIndexPage,
+    CandidateRecord,
+    MovementPage,
+    Pledge,
+    PledgeCommitment,
+    ProgressUpdate,
+)
 
 from .conftest import add_news, count_queries, make_campaign
 
@@ -83,6 +91,14 @@ def full_campaign(org, size, slug):
             for number in range(size)
         ]
     )
+    demands = list(page.demands.all())
+    PledgeCommitment.objects.bulk_create(
+        [
+            PledgeCommitment(pledge=pledge, demand=demand)
+            for pledge in Pledge.objects.filter(campaign=page)
+            for demand in demands
+        ]
+    )
     ProgressUpdate.objects.bulk_create(
         [
             ProgressUpdate(
@@ -120,9 +136,54 @@ def test_campaign_page(client, org, language):
         assert all(len(item.updates) == 2 for item in response.context["progress"])
         html = response.content.decode()
         assert html.count('class="pledge__photo"') == size
+        rows = response.context["pledge_summary"]["demands"]
+        assert [row.committed for row in rows] == [(size + 1) // 2] * size
         assert html.count(f'href="{scan.url}"') == size
         assert 'property="og:image"' in html
         assert f"{size} " in html.split('class="statement__counter"', 1)[1][:200]
+    assert_budget(counts)
+
+
+def candidate_with_records(org, size, slug):
+    """A campaign of ``size`` demands (two updates each) and a candidate committed to
+    all of them (with comments), with ``size`` records about the demands and ``size``
+    about none, each translated into English."""
+    page, page_en, scan = full_campaign(org, size, slug=slug)
+    pledge = Pledge.objects.filter(campaign=page).order_by("pk").first()
+    demands = list(page.demands.all())
+    PledgeCommitment.objects.filter(pledge=pledge).update(comment="Koment i kandidatit")
+    english = Locale.objects.get(language_code="en")
+    for number in range(2 * size):
+        record = CandidateRecord.objects.create(
+            pledge=pledge,
+            demand=demands[number] if number < size else None,
+            locale=page.locale,
+            date=datetime.date(2020, 1, 1) + datetime.timedelta(days=number),
+            summary=f"Veprim {number}",
+            source_url="https://www.kuvendikosoves.org/",
+        )
+        translated = record.copy_for_translation(english)
+        translated.summary = f"Action {number}"
+        translated.save()
+    return page, page_en, pledge, scan
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_candidate_page(client, org, language):
+    counts = {}
+    for size in SIZES:
+        page, page_en, pledge, scan = candidate_with_records(org, size, slug=f"kandidat-{size}")
+        url = (page if language == "sq" else page_en).candidate_url(pledge)
+        counts[size], response = measure(client, url)
+        html = response.content.decode()
+        assert len(response.context["demands"]) == size
+        assert html.count("commitment--yes") == size
+        assert html.count('class="record ') == 2 * size
+        word = "Veprim" if language == "sq" else "Action"
+        assert f"{word} {2 * size - 1}" in html and "Koment i kandidatit" in html
+        assert html.count('class="pledge__photo"') == 1
+        assert f'href="{scan.url}"' in html
+        assert all(len(item.progress.updates) == 2 for item in response.context["demands"])
     assert_budget(counts)
 
 

@@ -337,13 +337,19 @@ def test_pledge_photo_of_another_organisation_is_refused(client, world):
         "photo": world["image_b"].pk,
         "document": world["doc_b"].pk,
         "elected": "",
+        "commitments-TOTAL_FORMS": "0",
+        "commitments-INITIAL_FORMS": "0",
+        "commitments-MIN_NUM_FORMS": "0",
+        "commitments-MAX_NUM_FORMS": "1000",
     }
     response = client.post(url, data)
     assert response.status_code == 200
     assert field_errors(response, "photo") and field_errors(response, "document")
     assert not Pledge.objects.exists()
 
-    response = client.post(url, {**data, "photo": world["image_a"].pk, "document": ""})
+    response = client.post(
+        url, {**data, "photo": world["image_a"].pk, "document": world["doc_a"].pk}
+    )
     assert response.status_code == 302, response.context["form"].errors
     assert Pledge.objects.get().photo_id == world["image_a"].pk
 

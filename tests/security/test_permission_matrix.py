@@ -34,6 +34,7 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import (
     Collection,
     Locale,
+    ModelLogEntry,
     Page,
     Site,
     Task,
@@ -49,6 +50,7 @@ from home.models import SiteRole
 from membership import services as membership_services
 from membership.models import JoinPage
 from membership.records import ExportJob, SignUp, Supporter
+from movement.models import Pledge, PledgeCommitment
 
 from .conftest import HOST
 from .worlds import MARKER, ROLES, build_world
@@ -110,7 +112,9 @@ class Filler:
         self.by_model = {
             "congress.outcome": b["outcome"],
             "congress.speaker": b["speaker"],
-            "movement.pledge": b["pledge"],
+            # The pledge made online: its review, its candidate's address.
+            "movement.pledge": b["online_pledge"],
+            "movement.candidaterecord": b["record"],
             "movement.progressupdate": b["update"],
         }
 
@@ -350,13 +354,27 @@ def fingerprint(world):
     pages = Page.objects.descendant_of(b["org"].home_sq, inclusive=True) | Page.objects.filter(
         pk=b["org"].home_en.pk
     )
-    snippets = [b["outcome"], b["speaker"], b["pledge"], b["update"]]
+    snippets = [
+        b["outcome"],
+        b["speaker"],
+        b["pledge"],
+        b["online_pledge"],
+        b["record"],
+        b["update"],
+    ]
     users = get_user_model().objects.filter(groups__site_role__site=site)
     return (
         list(
             pages.values("pk", "title", "live", "locked", "latest_revision_id", "path", "alias_of")
         ),
         [list(type(s).objects.filter(pk=s.pk).values()) for s in snippets],
+        list(PledgeCommitment.objects.filter(pledge__campaign=b["campaign"]).values()),
+        list(
+            ModelLogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Pledge),
+                object_id=str(b["online_pledge"].pk),
+            ).values("action")
+        ),
         list(
             get_image_model().objects.filter(pk=b["image"].pk).values("title", "collection", "file")
         ),

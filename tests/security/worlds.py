@@ -21,7 +21,7 @@ from congress.constants import OutcomeKind
 from congress.models import CongressIndexPage, CongressPage, Outcome, Speaker
 from home.models import SiteRole, StandardPage
 from home.roles import ensure_site_roles, site_collection
-from movement.models import Pledge, ProgressUpdate
+from movement.models import CandidateRecord, Pledge, PledgeCommitment, ProgressUpdate
 from tests.conftest import publish
 from tests.movement.conftest import make_campaign
 
@@ -92,6 +92,32 @@ def build_side(org, tag, make_user, prefix):
     )
     campaign, _ = make_campaign(org, demands=1, slug=f"fushata-{site.pk}")
     pledge = Pledge.objects.create(campaign=campaign, name=f"Kandidati {tag}", party=tag)
+    # Made online, address confirmed, waiting for review: private until approved.
+    online_pledge = Pledge.objects.create(
+        campaign=campaign,
+        name=f"Kandidatja {tag}",
+        party=tag,
+        state=Pledge.State.CONFIRMED,
+        source=Pledge.Source.ONLINE,
+        email=f"{tag}-kandidatja@example.org",
+        language="sq",
+        consent_text=f"Pajtohem {tag}",
+        confirmed_at=timezone.now(),
+        link_digest=f"{site.pk:064d}",
+        link_expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    PledgeCommitment.objects.create(
+        pledge=online_pledge, demand=campaign.demands.get(), comment=f"Koment {tag}"
+    )
+    record = CandidateRecord.objects.create(
+        pledge=pledge,
+        demand=campaign.demands.get(),
+        locale=campaign.locale,
+        date=datetime.date(2021, 2, 1),
+        kind=CandidateRecord.Kind.VOTE,
+        summary=f"Votoi {tag}",
+        source_url=f"https://example.org/{tag}",
+    )
     update = ProgressUpdate.objects.create(
         demand=campaign.demands.get(),
         locale=campaign.locale,
@@ -129,6 +155,8 @@ def build_side(org, tag, make_user, prefix):
         "speaker": speaker,
         "campaign": campaign,
         "pledge": pledge,
+        "online_pledge": online_pledge,
+        "record": record,
         "update": update,
         "collection": collection,
         "image": image,

@@ -1,0 +1,392 @@
+"""What happens to a candidate's pledge taken online: storing it, the candidate's
+link, confirming, editing, withdrawing, and the emails about it.
+
+- A pledge hangs on the campaign's first page (``membership.services.canonical_page``)
+  whatever the language it was taken in, and commits to that page's demands (found
+  by the translation keys of the demands ticked); ``language`` is the candidate's.
+- One pledge per campaign and address (a unique constraint). The same address again:
+  a pledge not yet approved (pending, confirmed, proof asked for) is replaced by
+  what the form says now and waits for a new confirmation; an approved, declined or
+  withdrawn one is left as it is and a new link is emailed. The visitor sees the
+  same thank-you in every case, so the form reveals nothing about anyone.
+- The candidate's link: every email carries a new one and the last replaces the
+  ones before; only its SHA-256 is stored. It is valid 30 days, and at least until
+  400 days after the election day (to withdraw or print the pledge later).
+- Changes that the public cannot see (a pending pledge, its confirmation, the
+  email's progress) are written without the signals that empty the page cache;
+  a change of a public pledge (a withdrawal) saves it, so the pages follow.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, time, timedelta
+from urllib.parse import urljoin
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
+from wagtail.images import get_image_model
+from wagtail.models import Collection, Page
+
+from home.roles import site_collection
+from membership.emails import normalise_email
+from membership.services import canonical_page, page_language, site_for_request_page
+
+from .progress import local_today
+from .records import Pledge, PledgeCommitment
+
+logger = logging.getLogger(__name__)
+
+#: The emails about a pledge (``notify``). "link" answers the form sent again for
+#: a pledge that is no longer changed by it: a new link, nothing else.
+MESSAGES = ("confirm", "approved", "proof", "declined", "withdrawn", "link")
+#: The email that goes with each state, when one is sent again (``message_for``).
+STATE_MESSAGES = {
+    Pledge.State.PENDING: "confirm",
+    Pledge.State.CONFIRMED: "link",
+    Pledge.State.PROOF: "proof",
+    Pledge.State.APPROVED: "approved",
+    Pledge.State.DECLINED: "declined",
+    Pledge.State.WITHDRAWN: "withdrawn",
+}
+#: States in which the form (sent again) or the candidate's link may change a pledge.
+EDITABLE = (Pledge.State.PENDING, Pledge.State.CONFIRMED, Pledge.State.PROOF)
+#: States from which the candidate can no longer withdraw.
+FINAL = (Pledge.State.DECLINED, Pledge.State.WITHDRAWN)
+LINK_DAYS = 30
+LINK_DAYS_AFTER_ELECTION = 400
+STORE_ATTEMPTS = 3
+#: Query string parameter of the thank-you state after the form.
+THANKS_PARAM = "sent"
+TOKEN_MAX_LENGTH = 100
+
+
+# -- when and where --------------------------------------------------------------------
+
+
+def pledging_is_open(page, today=None):
+    """Pledges are taken online while the page is published and before its election
+    day (always, without one)."""
+    if not page.live:
+        return False
+    election = page.election_date
+    return election is None or (today or local_today()) < election
+
+
+def page_in_language(page, language):
+    """The live translation of the campaign ``page`` in ``language`` (its own type),
+    else ``page``."""
+    found = (
+        Page.objects.filter(
+            translation_key=page.translation_key, locale__language_code=language, live=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    return found.specific if found is not None else page
+
+
+def route_url(page, name, request=None):
+    """The URL of one of the page's routes (full when there is no request)."""
+    base = page.get_url(request) if request is not None else page.get_full_url()
+    return (base or "/") + page.reverse_subpage(name).lstrip("/")
+
+
+def full_url(page, url):
+    """``url`` (as a page gives it: relative when one site is served) made absolute."""
+    return urljoin(page.get_full_url() or "", url)
+
+
+# -- the candidate's link ----------------------------------------------------------------
+
+
+def token_digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_expiry(pledge, now=None):
+    """At least 30 days, and until 400 days after the election day."""
+    now = now or timezone.now()
+    expiry = now + timedelta(days=LINK_DAYS)
+    election = pledge.campaign.election_date
+    if election is not None:
+        after = datetime.combine(election + timedelta(days=LINK_DAYS_AFTER_ELECTION), time.max)
+        expiry = max(expiry, timezone.make_aware(after))
+    return expiry
+
+
+def issue_token(pledge, now=None):
+    """A new link token for ``pledge``; the ones before stop working. Only its
+    digest is stored."""
+    token = secrets.token_urlsafe(32)
+    pledge.link_digest = token_digest(token)
+    pledge.link_expires_at = link_expiry(pledge, now)
+    Pledge.objects.filter(pk=pledge.pk).update(
+        link_digest=pledge.link_digest, link_expires_at=pledge.link_expires_at
+    )
+    return token
+
+
+def manage_url(pledge, token, page=None):
+    page = page or page_in_language(pledge.campaign, pledge.language)
+    return f"{route_url(page, 'manage_pledge')}?token={token}"
+
+
+def link_for(pledge, now=None):
+    """Issue a new link for ``pledge`` (in its candidate's language): the full URL
+    of its manage page."""
+    return manage_url(pledge, issue_token(pledge, now))
+
+
+def pledge_for_token(page, token, now=None):
+    """The pledge of a valid, unexpired link token, for this campaign (any of its
+    languages); None otherwise."""
+    if not token or not isinstance(token, str) or len(token) > TOKEN_MAX_LENGTH:
+        return None
+    return (
+        Pledge.objects.filter(
+            link_digest=token_digest(token),
+            link_expires_at__gt=now or timezone.now(),
+            campaign__translation_key=page.translation_key,
+        )
+        .select_related("campaign", "photo")
+        .first()
+    )
+
+
+# -- emails ------------------------------------------------------------------------------
+
+
+def message_for(pledge):
+    """The email that fits the pledge's state now."""
+    return STATE_MESSAGES[pledge.state]
+
+
+def notify(pledge, message):
+    """Email the candidate about their pledge, after the transaction commits (a new
+    link in each). Nothing for a pledge without an address (entered from paper)."""
+    if message not in MESSAGES:
+        raise ValueError(f"unknown message {message!r}")
+    if not pledge.email:
+        return False
+    from .tasks import queue_email
+
+    Pledge.objects.filter(pk=pledge.pk).update(email_status="queued", email_attempts=0)
+    pledge.email_status, pledge.email_attempts = "queued", 0
+    transaction.on_commit(lambda: queue_email(pledge.pk, message))
+    return True
+
+
+# -- storing ------------------------------------------------------------------------------
+
+
+def _write(pledge, fields, was_public=False):
+    """Write ``fields`` of ``pledge``: saved (the signals empty the page cache) if the
+    public could see it before or after, else a plain update."""
+    if was_public or pledge.is_public:
+        pledge.save(update_fields=fields)
+    else:
+        Pledge.objects.filter(pk=pledge.pk).update(
+            **{name: getattr(pledge, name) for name in fields}
+        )
+
+
+def _find(campaign_id, email):
+    """The pledge of this address for this campaign, locked until the end of the
+    transaction."""
+    return (
+        Pledge.objects.select_for_update()
+        .filter(campaign_id=campaign_id, email=email)
+        .select_related("campaign")
+        .first()
+    )
+
+
+def _save_photo(upload, site, title):
+    """The uploaded photo as a Wagtail image in the organisation's collection."""
+    collection = site_collection(site) if site is not None else Collection.get_first_root_node()
+    upload.seek(0)
+    image = get_image_model()(title=title[:255], file=upload, collection=collection)
+    image.file_size = upload.size
+    image.save()
+    image.get_file_hash()
+    return image
+
+
+def _delete_images(ids):
+    """Delete the photos a candidate replaced (with their files and renditions)."""
+    ids = [pk for pk in ids if pk]
+    if ids:
+        transaction.on_commit(lambda: get_image_model().objects.filter(pk__in=ids).delete())
+
+
+def _commitments(pledge, keys, comments):
+    """Replace the pledge's commitments: ``comments`` is [(demand key, comment)]."""
+    PledgeCommitment.objects.filter(pledge_id=pledge.pk).delete()
+    PledgeCommitment.objects.bulk_create(
+        [
+            PledgeCommitment(
+                pledge_id=pledge.pk, demand_id=keys[key], comment=comment, sort_order=n
+            )
+            for n, (key, comment) in enumerate(comments)
+            if key in keys
+        ]
+    )
+
+
+def _demand_ids(campaign_id):
+    from .models import Demand
+
+    return dict(Demand.objects.filter(page_id=campaign_id).values_list("translation_key", "pk"))
+
+
+def submit(page, form, site=None, now=None):
+    """Store the pledge of a valid ``CandidatePledgeForm`` sent on ``page`` and queue
+    its email; returns the pledge (the one of this address, changed or not)."""
+    canonical = canonical_page(page)
+    language = page_language(page)
+    email = normalise_email(form.cleaned_data["email"])
+    for attempt in range(STORE_ATTEMPTS):
+        made = []
+        try:
+            with transaction.atomic():
+                return _submit(page, form, site, canonical.pk, language, email, made, now)
+        except IntegrityError:
+            # Two identical forms at once: the other one stored it first; its row is
+            # found, and changed, on the next round.
+            for image in made:
+                image.file.storage.delete(image.file.name)
+            if attempt == STORE_ATTEMPTS - 1:
+                raise
+    return None  # pragma: no cover - the loop returns or raises
+
+
+def _submit(page, form, site, campaign_id, language, email, made, now):
+    now = now or timezone.now()
+    pledge = _find(campaign_id, email)
+    if pledge is not None and pledge.state not in EDITABLE:
+        # Approved, declined or withdrawn: the form changes nothing; a new link.
+        notify(pledge, "link")
+        return pledge
+    upload = form.cleaned_data.get("photo")
+    photo = _save_photo(upload, site, form.cleaned_data["name"]) if upload else None
+    if photo is not None:
+        made.append(photo)
+    values = {
+        **form.pledge_fields(),
+        "language": language,
+        "consent_text": form.consent_text,
+        "state": Pledge.State.PENDING,
+        "source": Pledge.Source.ONLINE,
+        "signed_on": timezone.localdate(now),
+        "confirmed_at": None,
+        "photo_id": photo.pk if photo else None,
+    }
+    if pledge is None:
+        pledge = Pledge(campaign_id=campaign_id, email=email, created_at=now, **values)
+        # No signals: nobody sees a pending pledge, the page cache stays.
+        Pledge.objects.bulk_create([pledge])
+        pledge = Pledge.objects.select_related("campaign").get(pk=pledge.pk)
+    else:
+        old_photo = pledge.photo_id
+        for name, value in values.items():
+            setattr(pledge, name, value)
+        _write(pledge, list(values))
+        _delete_images([old_photo])
+    _commitments(pledge, _demand_ids(campaign_id), form.commitments())
+    notify(pledge, "confirm")
+    return pledge
+
+
+def save_edit(pledge, form, site=None):
+    """The candidate's changes (through their link) to a pledge not yet approved:
+    it waits for review again (a pending one still for its confirmation)."""
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update().select_related("campaign").get(pk=pledge.pk)
+        if locked.state not in EDITABLE:
+            return False
+        values = {**form.pledge_fields(), "consent_text": form.consent_text}
+        if locked.state != Pledge.State.PENDING:
+            values["state"] = Pledge.State.CONFIRMED
+        old_photo = None
+        upload = form.cleaned_data.get("photo")
+        if upload or form.cleaned_data.get("remove_photo"):
+            old_photo = locked.photo_id
+            photo = _save_photo(upload, site, form.cleaned_data["name"]) if upload else None
+            values["photo_id"] = photo.pk if photo else None
+        for name, value in values.items():
+            setattr(locked, name, value)
+        _write(locked, list(values))
+        _delete_images([old_photo])
+        _commitments(locked, _demand_ids(locked.campaign_id), form.commitments())
+    pledge.refresh_from_db()
+    return True
+
+
+def confirm(pledge, now=None):
+    """The candidate confirmed their address: PENDING → CONFIRMED (waiting for
+    review). A second press changes nothing. True when it was confirmed now."""
+    changed = Pledge.objects.filter(pk=pledge.pk, state=Pledge.State.PENDING).update(
+        state=Pledge.State.CONFIRMED, confirmed_at=now or timezone.now()
+    )
+    pledge.refresh_from_db()
+    return bool(changed)
+
+
+def withdraw(pledge, today=None):
+    """The candidate withdraws their pledge (any state but declined or withdrawn).
+    Before the election day it leaves the public pages; after it the record stays
+    and says it was withdrawn. Emails a confirmation. True when withdrawn now."""
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update().select_related("campaign").get(pk=pledge.pk)
+        if locked.state in FINAL:
+            return False
+        was_public = locked.is_public
+        locked.state = Pledge.State.WITHDRAWN
+        locked.withdrawn_on = today or local_today()
+        _write(locked, ["state", "withdrawn_on"], was_public=was_public)
+        notify(locked, "withdrawn")
+    pledge.refresh_from_db()
+    return True
+
+
+# -- the form's POST ------------------------------------------------------------------------
+
+
+def thanks_redirect(url):
+    response = HttpResponseRedirect(f"{url}?{THANKS_PARAM}=1")
+    add_never_cache_headers(response)
+    return response
+
+
+def handle_submission(request, page, form, url):
+    """Validate and store a bound pledge form, as the other public forms are
+    (``membership.services.handle_submission``): spam (honeypot, forged or missing
+    time token) gets the thank-you redirect and stores nothing; a form sent too
+    soon after it was shown is shown again with a message. Returns the redirect to
+    the thank-you state, or None when the form is to be shown again."""
+    reason = form.spam_reason()
+    if reason in ("honeypot", "token"):
+        logger.info("Spam trap (%s) caught a pledge on page %s", reason, page.pk)
+        return thanks_redirect(url)
+    if not form.is_valid():
+        return None
+    if reason == "fast":
+        logger.info("Pledge form sent too fast on page %s: shown again", page.pk)
+        form.add_error(
+            None,
+            ValidationError(
+                _(
+                    "Your form arrived very quickly, so we did not save it yet. "
+                    "Please check it and send it once more."
+                ),
+                code="fast",
+            ),
+        )
+        return None
+    submit(page, form, site_for_request_page(request, page))
+    return thanks_redirect(url)
