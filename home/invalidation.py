@@ -47,9 +47,11 @@ SHOWN_ON_PUBLIC_PAGES = {
     "home.OrganisationSettings": "site",
     "home.OrganisationText": "settings.site",
     # Snippets and rows shown on a page without a publish of that page.
-    "movement.Pledge": "campaign",
+    # Pledges: once approved (a candidate's pledge waiting for its review, which
+    # visitors make, changes nothing the public sees).
+    "movement.Pledge": "shown_on",
     # Shown on the candidate's page and in the campaign page's summary.
-    "movement.PledgeCommitment": "pledge.campaign",
+    "movement.PledgeCommitment": "pledge.shown_on",
     "movement.CandidateRecord": "pledge.campaign",
     "movement.ProgressUpdate": "demand.page",
     "congress.Outcome": "congress",

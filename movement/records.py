@@ -138,6 +138,7 @@ class Pledge(ClusterableModel):
     created_at = models.DateTimeField(_("received"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewed by"),
@@ -193,6 +194,14 @@ class Pledge(ClusterableModel):
     @property
     def municipality_name(self):
         return MUNICIPALITY_NAMES.get(self.municipality, "")
+
+    @property
+    def shown_on(self):
+        """The campaign page on which the public sees or saw this pledge; None for
+        one never approved (a candidate's pending pledge changes no cached page)."""
+        if self.state == self.State.APPROVED or self.approved_at is not None:
+            return self.campaign
+        return None
 
     @property
     def is_public(self):

@@ -73,6 +73,7 @@ def _step(pledge, user, action, message, seen_state=None, **values):
     else:
         allowed = [seen_state] if seen_state in REVIEWABLE else []
     values["reviewed_by"] = user if user is not None and user.is_authenticated else None
+    values["reviewed_at"] = timezone.now()
     with transaction.atomic():
         done = Pledge.objects.filter(pk=pledge.pk, state__in=allowed).update(**values)
         pledge.refresh_from_db()
@@ -206,10 +207,7 @@ def purge(now=None):
             Pledge.objects.exclude(state=State.PENDING)
             .filter(has_contact)
             .filter(
-                Q(
-                    state=State.DECLINED,
-                    created_at__lt=now - timedelta(days=DECLINED_KEEP_DAYS),
-                )
+                Q(state=State.DECLINED, reviewed_at__lt=now - timedelta(days=DECLINED_KEEP_DAYS))
                 | Q(campaign__election_date__lt=today - timedelta(days=AFTER_ELECTION_KEEP_DAYS))
             )
         )

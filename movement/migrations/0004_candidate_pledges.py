@@ -200,5 +200,10 @@ class Migration(migrations.Migration):
             model_name='pledgecommitment',
             constraint=models.UniqueConstraint(fields=('pledge', 'demand'), name='one_commitment_per_demand'),
         ),
+        migrations.AddField(
+            model_name="pledge",
+            name="reviewed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="reviewed"),
+        ),
         migrations.RunPython(commit_to_every_demand, migrations.RunPython.noop),
     ]

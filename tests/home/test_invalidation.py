@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtail.images.rect import Rect
@@ -238,6 +239,22 @@ def _pledge(visitor, org, request):
     visitor.sees(page.url, ["Drita Kandidatja e Re"])
     pledge.delete()
     visitor.sees(page.url, absent=["Drita Kandidatja"])
+    # A candidate's pledge waiting for review is not shown: it moves no generation,
+    # whatever visitors send; its approval and a later withdrawal do.
+    visitor.get(page.url)
+    waiting = Pledge.objects.create(
+        campaign=page, name="Besa Pret", state=Pledge.State.CONFIRMED, email="besa@example.org"
+    )
+    waiting.commitments.create(demand=page.demands.first())
+    waiting.name = "Besa Pret Ende"
+    waiting.save()
+    assert visitor.get(page.url)["X-Cache"] == "HIT"
+    waiting.state, waiting.approved_at = Pledge.State.APPROVED, timezone.now()
+    waiting.save()
+    visitor.sees(page.url, ["Besa Pret Ende"])
+    waiting.state, waiting.withdrawn_on = Pledge.State.WITHDRAWN, timezone.localdate()
+    waiting.save()
+    assert visitor.get(page.url)["X-Cache"] == "MISS"
 
 
 def _approved_pledge(page, name="Drita Kandidatja"):

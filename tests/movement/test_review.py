@@ -222,10 +222,17 @@ def test_purge_deletes_expired_unconfirmed_pledges_and_erases_old_contacts(sites
         name="Refuzuar",
         email="refuzuar@example.org",
         state=State.DECLINED,
-        created_at=now - datetime.timedelta(days=91),
+        created_at=now - datetime.timedelta(days=200),
+        reviewed_at=now - datetime.timedelta(days=91),
     )
+    # Received long ago, declined today: 90 days count from the decision.
     declined_new = online_pledge(
-        sites["page_b"], name="Refuzuar sot", email="sot@example.org", state=State.DECLINED
+        sites["page_b"],
+        name="Refuzuar sot",
+        email="sot@example.org",
+        state=State.DECLINED,
+        created_at=now - datetime.timedelta(days=200),
+        reviewed_at=now,
     )
     out = io.StringIO()
     call_command("movement_purge", stdout=out)
