@@ -187,12 +187,13 @@ def _thanks_redirect(request, page, thanks_param, url=None):
     return response
 
 
-def handle_submission(request, page, form, thanks_param, url=None):
+def handle_submission(request, page, form, thanks_param, url=None, store=None):
     """Validate and store a bound public form.
 
     Returns the redirect to the thank-you state (``url``, by default the page's URL,
     with ``?<thanks_param>=1``), or None when the form has errors (the caller shows
-    it again). Spam gets the same redirect and stores nothing.
+    it again). Spam gets the same redirect and stores nothing. ``store(site)`` stores
+    a valid form of another kind than sign-ups (a candidate's pledge).
     """
     reason = form.spam_reason()
     if reason in ("honeypot", "token"):
@@ -220,6 +221,9 @@ def handle_submission(request, page, form, thanks_param, url=None):
     site = site_for_request_page(request, page)
     if site is None:  # a page outside any site cannot take sign-ups
         return None
+    if store is not None:
+        store(site)
+        return _thanks_redirect(request, page, thanks_param, url)
     language = page_language(page)
     store_submission(
         site=site,

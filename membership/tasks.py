@@ -63,8 +63,9 @@ def _page_link(page_id, language):
     return (page.pk, page.get_full_url()) if page is not None else (None, None)
 
 
-def _organisation(site, language):
-    """(name in ``language``, reply-to address)."""
+def sender_identity(site, language):
+    """The organisation as it signs its emails: (name in ``language``, reply-to
+    address). Emails of other apps (candidates' pledges) sign the same way."""
     texts = list(
         OrganisationText.objects.filter(settings__site=site).select_related("locale", "settings")
     )
@@ -175,7 +176,7 @@ def _prepare(primary, pending, requested, unsent, language, now):
     base = page_url or site.root_url + "/"
     link = f"{base}?{CONFIRM_PARAM}={tokens[0]}"
     withdraw_link = f"{base}?{WITHDRAW_PARAM}={tokens[1]}"
-    name, reply_to = _organisation(site, language)
+    name, reply_to = sender_identity(site, language)
     kinds = sorted({s.kind for s in pending})
     with translation.override(language):
         context = {

@@ -23,18 +23,15 @@ import secrets
 from datetime import datetime, time, timedelta
 from urllib.parse import urljoin
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpResponseRedirect
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Page
 
 from home.roles import site_collection
+from membership import services
 from membership.emails import normalise_email
-from membership.services import canonical_page, page_language, site_for_request_page
+from membership.services import canonical_page, page_language
 
 from .progress import local_today
 from .records import Pledge, PledgeCommitment
@@ -357,36 +354,10 @@ def withdraw(pledge, today=None):
 # -- the form's POST ------------------------------------------------------------------------
 
 
-def thanks_redirect(url):
-    response = HttpResponseRedirect(f"{url}?{THANKS_PARAM}=1")
-    add_never_cache_headers(response)
-    return response
-
-
 def handle_submission(request, page, form, url):
-    """Validate and store a bound pledge form, as the other public forms are
-    (``membership.services.handle_submission``): spam (honeypot, forged or missing
-    time token) gets the thank-you redirect and stores nothing; a form sent too
-    soon after it was shown is shown again with a message. Returns the redirect to
-    the thank-you state, or None when the form is to be shown again."""
-    reason = form.spam_reason()
-    if reason in ("honeypot", "token"):
-        logger.info("Spam trap (%s) caught a pledge on page %s", reason, page.pk)
-        return thanks_redirect(url)
-    if not form.is_valid():
-        return None
-    if reason == "fast":
-        logger.info("Pledge form sent too fast on page %s: shown again", page.pk)
-        form.add_error(
-            None,
-            ValidationError(
-                _(
-                    "Your form arrived very quickly, so we did not save it yet. "
-                    "Please check it and send it once more."
-                ),
-                code="fast",
-            ),
-        )
-        return None
-    submit(page, form, site_for_request_page(request, page))
-    return thanks_redirect(url)
+    """Validate and store a bound pledge form as the other public forms are
+    (``membership.services.handle_submission``: spam traps, too-fast forms shown
+    again). The redirect to the thank-you state, or None to show the form again."""
+    return services.handle_submission(
+        request, page, form, THANKS_PARAM, url=url, store=lambda site: submit(page, form, site)
+    )

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
 
 from membership.services import site_for_page
-from membership.tasks import _organisation
+from membership.tasks import sender_identity
 
 from . import pledges
 from .records import Pledge
@@ -105,7 +105,7 @@ def prepare(pledge, message, now=None):
     token = pledges.issue_token(pledge, now)
     link = pledges.manage_url(pledge, token, page)
     site = site_for_page(page)
-    organisation, reply_to = _organisation(site, language) if site else ("", "")
+    organisation, reply_to = sender_identity(site, language) if site else ("", "")
     with translation.override(language):
         public_url = ""
         if message == "approved":
