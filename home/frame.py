@@ -39,6 +39,12 @@ def _public(pages, restricted):
     return [p for p in pages if not any(p.path.startswith(path) for path in restricted)]
 
 
+def _on_route(url, subpath):
+    """``url`` of a page followed by one of its routes (None stays None: a page that
+    is in no site has no URL)."""
+    return url + subpath if url else url
+
+
 @dataclass
 class SiteFrame:
     """The page-independent part of the frame, for one site and language."""
@@ -189,7 +195,7 @@ class Frame:
         links = []
         for code, name in settings.LANGUAGES:
             if code in translations:
-                url = translations[code].get_url(self.request) + subpath
+                url = _on_route(translations[code].get_url(self.request), subpath)
             else:
                 url = self.site_frame.home_urls.get(code) or f"/{code}/"
             links.append(
@@ -205,13 +211,19 @@ class Frame:
     def hreflang_links(self, page, subpath=""):
         translations = self.translations(page)
         links = [
-            {"hreflang": code, "url": translations[code].get_full_url(self.request) + subpath}
+            {
+                "hreflang": code,
+                "url": _on_route(translations[code].get_full_url(self.request), subpath),
+            }
             for code, _name in settings.LANGUAGES
             if code in translations
         ]
         if links:
             default = translations.get(settings.LANGUAGE_CODE) or page
             links.append(
-                {"hreflang": "x-default", "url": default.get_full_url(self.request) + subpath}
+                {
+                    "hreflang": "x-default",
+                    "url": _on_route(default.get_full_url(self.request), subpath),
+                }
             )
         return links

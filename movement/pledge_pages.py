@@ -65,7 +65,7 @@ class PledgePageMixin:
             "page": self,
             "self": self,
             "request": request,
-            "election_passed": bool(election and local_today() > election),
+            "election_passed": bool(election and local_today() >= election),
             **extra,
         }
 

@@ -23,12 +23,14 @@ import secrets
 from datetime import datetime, time, timedelta
 from urllib.parse import urljoin
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Page
 
 from home.roles import site_collection
+from home.security import ratelimit
 from membership import services
 from membership.emails import normalise_email
 from membership.services import canonical_page, page_language
@@ -38,8 +40,9 @@ from .records import Pledge, PledgeCommitment
 
 logger = logging.getLogger(__name__)
 
-#: The emails about a pledge (``notify``). "link" answers the form sent again for
-#: a pledge that is no longer changed by it: a new link, nothing else.
+#: The emails about a pledge (``notify``). "link" answers the form sent again with
+#: the address of a pledge that is past its confirmation: a new link, nothing else
+#: (the form never changes a stored pledge; the candidate edits through the link).
 MESSAGES = ("confirm", "approved", "proof", "declined", "withdrawn", "link")
 #: The email that goes with each state, when one is sent again (``message_for``).
 STATE_MESSAGES = {
@@ -50,7 +53,7 @@ STATE_MESSAGES = {
     Pledge.State.DECLINED: "declined",
     Pledge.State.WITHDRAWN: "withdrawn",
 }
-#: States in which the form (sent again) or the candidate's link may change a pledge.
+#: States in which the candidate's link may change a pledge.
 EDITABLE = (Pledge.State.PENDING, Pledge.State.CONFIRMED, Pledge.State.PROOF)
 #: States from which the candidate can no longer withdraw.
 FINAL = (Pledge.State.DECLINED, Pledge.State.WITHDRAWN)
@@ -106,9 +109,13 @@ def token_digest(token):
 
 
 def link_expiry(pledge, now=None):
-    """At least 30 days, and until 400 days after the election day."""
+    """30 days for a pledge whose address is not confirmed (it is deleted once its
+    link has expired: ``movement_purge``); otherwise at least 30 days, and until
+    400 days after the election day."""
     now = now or timezone.now()
     expiry = now + timedelta(days=LINK_DAYS)
+    if pledge.state == Pledge.State.PENDING:
+        return expiry
     election = pledge.campaign.election_date
     if election is not None:
         after = datetime.combine(election + timedelta(days=LINK_DAYS_AFTER_ELECTION), time.max)
@@ -170,10 +177,13 @@ def notify(pledge, message):
         raise ValueError(f"unknown message {message!r}")
     if not pledge.email:
         return False
-    from .tasks import queue_email
+    from .tasks import WORKER_GRACE, queue_email
 
-    Pledge.objects.filter(pk=pledge.pk).update(email_status="queued", email_attempts=0)
-    pledge.email_status, pledge.email_attempts = "queued", 0
+    due = timezone.now() + WORKER_GRACE
+    Pledge.objects.filter(pk=pledge.pk).update(
+        email_status="queued", email_attempts=0, email_due_at=due
+    )
+    pledge.email_status, pledge.email_attempts, pledge.email_due_at = "queued", 0, due
     transaction.on_commit(lambda: queue_email(pledge.pk, message))
     return True
 
@@ -243,7 +253,8 @@ def _demand_ids(campaign_id):
 
 def submit(page, form, site=None, now=None):
     """Store the pledge of a valid ``CandidatePledgeForm`` sent on ``page`` and queue
-    its email; returns the pledge (the one of this address, changed or not)."""
+    its email; returns the pledge (the one of this address, which the form never
+    changes once stored)."""
     canonical = canonical_page(page)
     language = page_language(page)
     email = normalise_email(form.cleaned_data["email"])
@@ -254,7 +265,7 @@ def submit(page, form, site=None, now=None):
                 return _submit(page, form, site, canonical.pk, language, email, made, now)
         except IntegrityError:
             # Two identical forms at once: the other one stored it first; its row is
-            # found, and changed, on the next round.
+            # found on the next round (and its link sent again).
             for image in made:
                 image.file.storage.delete(image.file.name)
             if attempt == STORE_ATTEMPTS - 1:
@@ -265,9 +276,12 @@ def submit(page, form, site=None, now=None):
 def _submit(page, form, site, campaign_id, language, email, made, now):
     now = now or timezone.now()
     pledge = _find(campaign_id, email)
-    if pledge is not None and pledge.state not in EDITABLE:
-        # Approved, declined or withdrawn: the form changes nothing; a new link.
-        notify(pledge, "link")
+    if pledge is not None:
+        # The form never changes a stored pledge (only the candidate's link does):
+        # the address gets its link again, at most a few times an hour.
+        limit, window = settings.MEMBERSHIP_EMAILS_PER_ADDRESS
+        if ratelimit.allow(f"movement:pledge-resend:{email}", limit, window):
+            notify(pledge, "confirm" if pledge.state == Pledge.State.PENDING else "link")
         return pledge
     upload = form.cleaned_data.get("photo")
     photo = _save_photo(upload, site, form.cleaned_data["name"]) if upload else None
@@ -283,17 +297,10 @@ def _submit(page, form, site, campaign_id, language, email, made, now):
         "confirmed_at": None,
         "photo_id": photo.pk if photo else None,
     }
-    if pledge is None:
-        pledge = Pledge(campaign_id=campaign_id, email=email, created_at=now, **values)
-        # No signals: nobody sees a pending pledge, the page cache stays.
-        Pledge.objects.bulk_create([pledge])
-        pledge = Pledge.objects.select_related("campaign").get(pk=pledge.pk)
-    else:
-        old_photo = pledge.photo_id
-        for name, value in values.items():
-            setattr(pledge, name, value)
-        _write(pledge, list(values))
-        _delete_images([old_photo])
+    pledge = Pledge(campaign_id=campaign_id, email=email, created_at=now, **values)
+    # No signals: nobody sees a pending pledge, the page cache stays.
+    Pledge.objects.bulk_create([pledge])
+    pledge = Pledge.objects.select_related("campaign").get(pk=pledge.pk)
     _commitments(pledge, _demand_ids(campaign_id), form.commitments())
     notify(pledge, "confirm")
     return pledge

@@ -28,14 +28,15 @@ from .choices import MUNICIPALITIES, MUNICIPALITY_NAMES
 
 class PledgeQuerySet(models.QuerySet):
     def public(self):
-        """Pledges the public sees: approved ones, and those withdrawn after the
-        election day (the record is kept and says so)."""
+        """Pledges the public sees: approved ones, and those withdrawn from the
+        election day on (the record is kept and says so: from the morning the polls
+        open, a pledge can no longer leave the site)."""
         return self.filter(
             models.Q(state=Pledge.State.APPROVED)
             | models.Q(
                 state=Pledge.State.WITHDRAWN,
                 approved_at__isnull=False,
-                withdrawn_on__gt=models.F("campaign__election_date"),
+                withdrawn_on__gte=models.F("campaign__election_date"),
             )
         )
 
@@ -159,6 +160,9 @@ class Pledge(ClusterableModel):
     link_expires_at = models.DateTimeField(null=True, blank=True)
     email_status = models.CharField(_("email"), max_length=8, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the email waiting (queued, or failed and backing off) is due to be sent
+    # by ``movement_send_emails`` if the worker has not sent it.
+    email_due_at = models.DateTimeField(null=True, blank=True)
 
     objects = PledgeQuerySet.as_manager()
 
@@ -213,7 +217,7 @@ class Pledge(ClusterableModel):
             and self.approved_at
             and election
             and self.withdrawn_on
-            and self.withdrawn_on > election
+            and self.withdrawn_on >= election
         )
 
 

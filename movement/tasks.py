@@ -6,9 +6,13 @@ pledge (``pledges.link_for``), which replaces the one before.
 - Never twice: a sender first claims the email (``sending``, one conditional UPDATE
   that only one sender can win), then hands it over, then records ``sent``.
 - Mail server down: the pledge's email is ``failed``, and the link issued for it is
-  taken back (the link of the email before keeps working). The task tries again
-  after 2, 4, 8… minutes, at most ``MAX_ATTEMPTS`` times in all, on a backend that
-  can defer work; ``retry_failed`` sends the failed ones again on any backend.
+  taken back (the link of the email before keeps working). It is due again after
+  2, 4, 8… minutes (at most six hours apart), ``MAX_ATTEMPTS`` times in all (about
+  a day and a half): the task tries again by itself on a backend that can defer
+  work, and ``retry_failed`` (``manage.py movement_send_emails``, every five
+  minutes) sends what is due on any backend, and what never reached the worker.
+  After the last attempt staff see it on the pledge's review screen and can send
+  it again.
 - An email that no longer fits (the pledge moved on to another state since) is
   not sent: the email of the new state was queued with it.
 """
@@ -31,7 +35,10 @@ from .records import Pledge
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 12
+#: How long a queued email is left to the worker before the command sends it.
+WORKER_GRACE = timedelta(minutes=5)
+RETRY_CAP = timedelta(hours=6)
 #: The states each email is about ("link" fits any).
 MESSAGE_STATES = {
     "confirm": {Pledge.State.PENDING},
@@ -44,8 +51,8 @@ SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
 
 
 def retry_delay(attempts):
-    """The wait after the ``attempts``-th failure: 2, 4, 8… minutes."""
-    return timedelta(minutes=2**attempts)
+    """The wait after the ``attempts``-th failure: 2, 4, 8… minutes, capped."""
+    return min(timedelta(minutes=2 ** min(attempts, 20)), RETRY_CAP)
 
 
 def queue_email(pledge_id, message):
@@ -74,26 +81,22 @@ def deliver(pledge_id, message, now=None):
     before = (pledge.link_digest, pledge.link_expires_at)
     try:
         email = prepare(pledge, message, now)
-    except Exception:
-        # Counted as an attempt: a broken email is not tried again for ever.
-        Pledge.objects.filter(pk=pledge_id, email_status="sending").update(
-            email_status="failed", email_attempts=F("email_attempts") + 1
-        )
-        raise
-    try:
         email.send()
     except Exception:
         logger.warning("The %s email of pledge %s failed", message, pledge_id, exc_info=True)
-        # The link of the email that never went is taken back.
+        # The link of the email that never went is taken back (the one before works).
         Pledge.objects.filter(pk=pledge_id, link_digest=pledge.link_digest).update(
             link_digest=before[0], link_expires_at=before[1]
         )
+        # Counted as an attempt: a broken email is not tried again for ever.
         Pledge.objects.filter(pk=pledge_id, email_status="sending").update(
-            email_status="failed", email_attempts=F("email_attempts") + 1
+            email_status="failed",
+            email_attempts=F("email_attempts") + 1,
+            email_due_at=now + retry_delay(pledge.email_attempts + 1),
         )
         return FAILED
     Pledge.objects.filter(pk=pledge_id, email_status="sending").update(
-        email_status="sent", email_attempts=F("email_attempts") + 1
+        email_status="sent", email_attempts=F("email_attempts") + 1, email_due_at=None
     )
     return SENT
 
@@ -159,15 +162,18 @@ def send_pledge_email(pledge_id, message):
     return outcome == SENT
 
 
-def retry_failed(older_than=timedelta(minutes=5), now=None):
-    """Send again the pledges' emails that failed (fewer than ``MAX_ATTEMPTS``
-    times) or were never handed over (queued for longer than ``older_than``), each
-    as the email of the pledge's state now. Returns how many went."""
+def retry_failed(now=None):
+    """Send the pledges' emails that are due: failed ones after their back-off
+    (fewer than ``MAX_ATTEMPTS`` times), queued ones the worker has not sent within
+    ``WORKER_GRACE``; each as the email of the pledge's state now. Returns how many
+    went."""
     now = now or timezone.now()
-    waiting = Pledge.objects.exclude(email="").filter(email_attempts__lt=MAX_ATTEMPTS)
-    failed = waiting.filter(email_status="failed")
-    queued = waiting.filter(email_status="queued", created_at__lt=now - older_than)
+    due = Pledge.objects.exclude(email="").filter(
+        email_status__in=["queued", "failed"],
+        email_attempts__lt=MAX_ATTEMPTS,
+        email_due_at__lte=now,
+    )
     sent = 0
-    for pledge in (failed | queued).select_related("campaign").order_by("pk"):
+    for pledge in due.select_related("campaign").order_by("pk"):
         sent += deliver(pledge.pk, pledges.message_for(pledge), now) == SENT
     return sent

@@ -84,7 +84,9 @@ def page_meta(context):
             or getattr(page, "hero_intro", "")
             or tagline
         )
-        url = page.get_full_url(request) + context.get("page_subpath", "")
+        url = page.get_full_url(request)  # None for a page not in a site yet (preview)
+        if url:
+            url += context.get("page_subpath", "")
         alternates = [code for code in frame.translations(page) if code != language]
         image = next(
             (getattr(page, name) for name in IMAGE_FIELDS if getattr(page, name, None)), None

@@ -202,6 +202,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="pledge",
+            name="email_due_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="pledge",
             name="reviewed_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="reviewed"),
         ),

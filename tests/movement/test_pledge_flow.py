@@ -366,28 +366,47 @@ def test_withdrawing_after_the_election_keeps_the_record_and_says_so(
     assert "mbetet publik" in mail.outbox[0].body
 
 
-def test_the_same_address_again_replaces_an_unapproved_pledge_and_reveals_nothing(
-    post_pledge, client, org, pledge_campaign
+def test_withdrawing_on_the_election_day_itself_keeps_the_record(post_pledge, pledge_campaign):
+    sq, _ = pledge_campaign
+    open_for_pledges(sq, days=0)  # the polls are open today: pledging has closed
+    pledge, token = online_pledge(sq, state=Pledge.State.APPROVED, approved_at=timezone.now())
+    assert (
+        post_pledge(sq.url + "pledge/manage/", {"token": token, "action": "withdraw"}).status_code
+        == 302
+    )
+    pledge.refresh_from_db()
+    assert pledge.state == Pledge.State.WITHDRAWN and pledge.withdrawn_on == sq.election_date
+    assert Pledge.objects.public().filter(pk=pledge.pk).exists() and pledge.is_public
+
+
+def test_the_same_address_again_changes_no_pledge_and_reveals_nothing(
+    post_pledge, client, org, pledge_campaign, settings
 ):
+    """Only the candidate's link edits a pledge: whoever sends the form with the
+    candidate's address changes nothing; the address gets its link again (a few
+    times an hour at most), and the answer is the same as for a new pledge."""
+    settings.MEMBERSHIP_EMAILS_PER_ADDRESS = (1, 3600)  # emails sent again, per hour
     sq, _ = pledge_campaign
     first = post_pledge(pledge_url(sq), pledge_form_data(sq, party="Lista A"))
-    token = token_of(link_of(mail.outbox[0]))
-    post_pledge(sq.url + "pledge/manage/", {"token": token, "action": "confirm"})
-    assert Pledge.objects.get().state == Pledge.State.CONFIRMED
-
     second = post_pledge(pledge_url(sq), pledge_form_data(sq, commit=(1,), party="Lista X"))
     assert (first.status_code, first["Location"]) == (second.status_code, second["Location"])
     pledge = Pledge.objects.get()
-    assert pledge.party == "Lista X" and pledge.state == Pledge.State.PENDING
-    assert pledge.confirmed_at is None
-    assert list(pledge.commitments.values_list("demand_id", flat=True)) == [
-        list(sq.demands.all())[1].pk
-    ]
+    assert pledge.party == "Lista A" and pledge.state == Pledge.State.PENDING
+    assert list(pledge.commitments.values_list("demand_id", flat=True)) == [sq.demands.first().pk]
+    # Still waiting for its confirmation: the confirmation email again, a new link.
+    assert len(mail.outbox) == 2 and mail.outbox[1].subject == mail.outbox[0].subject
+    token = token_of(link_of(mail.outbox[1]))
+    post_pledge(sq.url + "pledge/manage/", {"token": token, "action": "confirm"})
+    assert Pledge.objects.get().state == Pledge.State.CONFIRMED
+
+    third = post_pledge(pledge_url(sq), pledge_form_data(sq, party="Lista Y"))
+    assert third["Location"] == first["Location"]
+    pledge.refresh_from_db()
+    assert pledge.party == "Lista A" and pledge.state == Pledge.State.CONFIRMED
+    assert pledge.confirmed_at is not None
+    # Beyond the limit per address nothing more is sent (the answer stays the same).
     assert len(mail.outbox) == 2
-    # Only the newest link works.
-    assert client.get(manage(sq, token), HTTP_HOST=org.hostname).status_code == 404
-    newest = link_of(mail.outbox[1])
-    assert client.get(newest, HTTP_HOST=org.hostname).status_code == 200
+    assert client.get(manage(sq, token), HTTP_HOST=org.hostname).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -413,7 +432,7 @@ def test_a_lost_race_on_the_unique_address_ends_in_one_pledge(
     post_pledge, pledge_campaign, monkeypatch
 ):
     """Two identical forms at once: both find no pledge, the second insert breaks the
-    unique constraint; it runs again, finds the first and replaces it."""
+    unique constraint; it runs again, finds the first and leaves it as it is."""
     sq, _ = pledge_campaign
     post_pledge(pledge_url(sq), pledge_form_data(sq, party="Lista A"))
     real_find = pledges._find
@@ -428,7 +447,7 @@ def test_a_lost_race_on_the_unique_address_ends_in_one_pledge(
     assert response.status_code == 302
     assert len(calls) == 2
     pledge = Pledge.objects.get()
-    assert pledge.party == "Lista B" and pledge.commitments.count() == 1
+    assert pledge.party == "Lista A"
 
 
 @is_postgres
@@ -600,10 +619,14 @@ def test_a_mail_server_down_loses_nothing_and_the_retry_sends_once(
     assert pledge.link_digest is None  # the link of an email that never went is taken back
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # What the timer runs every five minutes (deploy/systemd/civic-send-emails.service).
+    # What the timer runs every five minutes (deploy/systemd/civic-send-emails.service):
+    # nothing before the back-off is over, then the email.
     out = io.StringIO()
     call_command("movement_send_emails", stdout=out)
-    assert out.getvalue().strip() == "1 pledge emails sent"
+    assert out.getvalue().strip() == "0 pledge emails sent" and mail.outbox == []
+    Pledge.objects.filter(pk=pledge.pk).update(email_due_at=timezone.now())
+    call_command("movement_send_emails", stdout=out)
+    assert out.getvalue().split("\n")[1] == "1 pledge emails sent"
     assert len(mail.outbox) == 1
     pledge.refresh_from_db()
     assert pledge.email_status == "sent" and pledge.email_attempts == 2
@@ -648,9 +671,29 @@ def test_a_failed_email_is_tried_again_later_on_a_backend_that_can_wait(pledge_c
         assert len(queued) == min(attempt, tasks.MAX_ATTEMPTS - 1)  # then it stops
         if attempt < tasks.MAX_ATTEMPTS:
             delays.append(queued[-1].task.run_after - before)
-    assert [round(d.total_seconds() / 60) for d in delays] == [2, 4, 8, 16, 32]
+    minutes = [round(d.total_seconds() / 60) for d in delays]
+    assert minutes == [2, 4, 8, 16, 32, 64, 128, 256, 360, 360, 360]  # at most 6 hours apart
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert tasks.deliver(pledge.pk, "confirm") == tasks.SKIPPED  # given up after six
+    assert tasks.deliver(pledge.pk, "confirm") == tasks.SKIPPED  # given up (a day and a half)
+    # Nor does the five-minute command send it any more: staff can (the review screen).
+    Pledge.objects.filter(pk=pledge.pk).update(email_due_at=timezone.now())
+    assert tasks.retry_failed() == 0
+
+
+def test_an_email_that_never_reached_the_worker_is_sent_by_the_command(
+    pledge_campaign, django_capture_on_commit_callbacks
+):
+    sq, _ = pledge_campaign
+    pledge, _ = online_pledge(sq, state=Pledge.State.PENDING)
+    broken = mock.Mock(**{"enqueue.side_effect": OSError("the task store is down")})
+    with mock.patch.object(tasks, "send_pledge_email", broken):
+        with django_capture_on_commit_callbacks(execute=True):
+            pledges.notify(pledge, "confirm")
+    pledge.refresh_from_db()
+    assert pledge.email_status == "queued" and mail.outbox == []
+    assert tasks.retry_failed() == 0  # the worker may still send it
+    assert tasks.retry_failed(now=timezone.now() + tasks.WORKER_GRACE) == 1
+    assert len(mail.outbox) == 1
 
 
 def test_two_senders_send_one_email(pledge_campaign):
@@ -718,7 +761,7 @@ def test_notify_refuses_an_unknown_message_and_skips_a_paper_pledge(pledge_campa
 # -- the photo ---------------------------------------------------------------------------------
 
 
-def test_a_photo_is_kept_in_the_organisations_collection_and_replaced_with_the_pledge(
+def test_a_photo_is_kept_in_the_organisations_collection_and_never_replaced_by_the_form(
     post_pledge, org, pledge_campaign, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -730,11 +773,11 @@ def test_a_photo_is_kept_in_the_organisations_collection_and_replaced_with_the_p
     photo = pledge.photo
     assert photo is not None and photo.collection == site_collection(org.site)
     assert photo.width == 20 and photo.file_size and photo.file_hash
+    # The same address again (anyone may type it) stores no other photo.
     second = post_pledge(pledge_url(sq), {**pledge_form_data(sq), "photo": png("tjeter.png")})
     assert second.status_code == 302
     pledge.refresh_from_db()
-    assert pledge.photo_id != photo.pk
-    assert not Image.objects.filter(pk=photo.pk).exists()
+    assert pledge.photo_id == photo.pk
     assert Image.objects.count() == 1
 
 
