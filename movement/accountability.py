@@ -201,7 +201,7 @@ class AccountabilityPageMixin:
 
         rows = (
             CandidateRecord.objects.filter(pledge__in=[p.pk for p in pledges])
-            .select_related("demand", "locale")
+            .select_related("demand", "locale", "pledge")
             .order_by("-date", "-pk")
         )
         return localized_rows(list(rows), self.locale_id, settings.LANGUAGE_CODE)

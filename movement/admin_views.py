@@ -12,8 +12,10 @@ check.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,10 +24,18 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import registry as log_registry
 from wagtail.permissions import policy_registry
 
+from . import pledges
 from . import review as reviews
 from .records import Pledge
 
 MESSAGE_MAX = 2000
+#: What staff read for ``Pledge.email_status``.
+EMAIL_STATUS_LABELS = {
+    "queued": gettext_lazy("Waiting to be sent"),
+    "sending": gettext_lazy("Being sent (or cut off while it was sent)"),
+    "sent": gettext_lazy("Sent"),
+    "failed": gettext_lazy("Not sent: the mail server refused it"),
+}
 
 
 def review_url(pledge):
@@ -46,8 +56,10 @@ class DecisionForm(forms.Form):
         "proof": gettext_lazy("Ask for proof"),
         "decline": gettext_lazy("Decline"),
         "erase": gettext_lazy("Erase contact data"),
+        "resend": gettext_lazy("Send the email again"),
     }
     state = forms.ChoiceField(choices=Pledge.State.choices, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     message = forms.CharField(
         label=gettext_lazy("Message to the candidate"),
         required=False,
@@ -82,6 +94,8 @@ def _forms(pledge, bound=None):
     actions = []
     if pledge.state in reviews.REVIEWABLE:
         actions += ["approve", "proof", "decline"]
+    if pledge.email and pledge.email_status == "failed" and not _will_retry(pledge):
+        actions.append("resend")
     if pledge.email or pledge.link_digest:
         actions.append("erase")
     result = []
@@ -89,24 +103,36 @@ def _forms(pledge, bound=None):
         if bound is not None and bound[0] == action:
             form = bound[1]
         else:
-            form = DecisionForm(action=action, initial={"state": pledge.state})
+            form = DecisionForm(
+                action=action, initial={"state": pledge.state, "version": pledge.version}
+            )
         result.append({"action": action, "label": DecisionForm.ACTIONS[action], "form": form})
     return result
 
 
+def _will_retry(pledge):
+    from .tasks import MAX_ATTEMPTS
+
+    return pledge.email_attempts < MAX_ATTEMPTS
+
+
 def _decide(request, pledge, form):
     action = form.action
-    seen = form.cleaned_data["state"]
+    seen = {"seen_state": form.cleaned_data["state"], "seen_version": form.cleaned_data["version"]}
     message = form.cleaned_data.get("message", "")
     if action == "approve":
-        reviews.approve(pledge, request.user, seen_state=seen)
+        reviews.approve(pledge, request.user, **seen)
         return _("The pledge of %(name)s is approved and public now.")
     if action == "proof":
-        reviews.ask_for_proof(pledge, request.user, message, seen_state=seen)
+        reviews.ask_for_proof(pledge, request.user, message, **seen)
         return _("%(name)s has been asked for proof.")
     if action == "decline":
-        reviews.decline(pledge, request.user, message, seen_state=seen)
+        reviews.decline(pledge, request.user, message, **seen)
         return _("The pledge of %(name)s is declined.")
+    if action == "resend":
+        with transaction.atomic():
+            pledges.notify(pledge, pledges.message_for(pledge))
+        return _("The email to %(name)s is on its way again.")
     reviews.erase_contact(pledge, request.user)
     return _("The contact data of %(name)s is erased.")
 
@@ -149,6 +175,8 @@ def review(request, pk):
             "index_url": reverse("wagtailsnippets_movement_pledge:list"),
             "waiting_for_candidate": pledge.state == Pledge.State.PENDING,
             "campaign_url": pledge.campaign.get_url(request=request),
+            "language_name": dict(settings.LANGUAGES).get(pledge.language, pledge.language),
+            "email_status": EMAIL_STATUS_LABELS.get(pledge.email_status, ""),
         },
     )
 

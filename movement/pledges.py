@@ -307,15 +307,17 @@ def _submit(page, form, site, campaign_id, language, email, made, now):
 
 
 def save_edit(pledge, form, site=None):
-    """The candidate's changes (through their link) to a pledge not yet approved:
-    it waits for review again (a pending one still for its confirmation)."""
+    """The candidate's changes (through their link) to a pledge not yet approved; it
+    keeps its state (a pledge asked for proof still is) and counts a new version."""
     with transaction.atomic():
         locked = Pledge.objects.select_for_update().select_related("campaign").get(pk=pledge.pk)
         if locked.state not in EDITABLE:
             return False
-        values = {**form.pledge_fields(), "consent_text": form.consent_text}
-        if locked.state != Pledge.State.PENDING:
-            values["state"] = Pledge.State.CONFIRMED
+        values = {
+            **form.pledge_fields(),
+            "consent_text": form.consent_text,
+            "version": locked.version + 1,
+        }
         old_photo = None
         upload = form.cleaned_data.get("photo")
         if upload or form.cleaned_data.get("remove_photo"):

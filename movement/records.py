@@ -13,6 +13,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -153,6 +155,9 @@ class Pledge(ClusterableModel):
         blank=True,
         help_text=_("Why it was declined, or what proof is asked for; emailed to the candidate."),
     )
+    # Counted up by each of the candidate's edits: a review decides on the version
+    # the reviewer saw, never on text they have not read.
+    version = models.PositiveIntegerField(default=0)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     # The candidate's link (confirm, edit, withdraw, print): only its SHA-256 is kept;
     # every email about the pledge carries a new one, which replaces the last.
@@ -299,3 +304,13 @@ class CandidateRecord(TranslatableMixin, models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} · {self.pledge} · {self.get_kind_display()}"
+
+
+@receiver(post_delete, sender=Pledge)
+def delete_candidates_photo(sender, instance, **kwargs):
+    """A photo the candidate sent with their pledge (online) goes with the pledge;
+    staff's photos (paper pledges) are the organisation's images and stay."""
+    if instance.source == Pledge.Source.ONLINE and instance.photo_id:
+        from wagtail.images import get_image_model
+
+        get_image_model().objects.filter(pk=instance.photo_id).delete()

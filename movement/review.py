@@ -47,6 +47,10 @@ NOT_REVIEWABLE = {
     State.WITHDRAWN: _("The candidate has withdrawn this pledge."),
 }
 CHANGED = _("Someone else has just reviewed this pledge; see its state now.")
+EDITED = _(
+    "The candidate changed the pledge while you were reviewing it. Read it again "
+    "below before you decide."
+)
 MESSAGE_REQUIRED = _("Write the message to the candidate.")
 
 
@@ -58,27 +62,30 @@ class ReviewError(Exception):
         self.message = message
 
 
-def _refusal(pledge, seen_state=None):
+def _refusal(pledge, seen_state=None, seen_version=None):
     if seen_state is not None and pledge.state != seen_state:
         return CHANGED
+    if seen_version is not None and pledge.version != seen_version:
+        return EDITED
     return NOT_REVIEWABLE.get(pledge.state, CHANGED)
 
 
-def _step(pledge, user, action, message, seen_state=None, **values):
+def _step(pledge, user, action, message, seen_state=None, seen_version=None, **values):
     """Move ``pledge`` to ``values`` if it is still in a reviewable state (and, with
-    ``seen_state``, still in the state the reviewer saw); log it and tell the
-    candidate (``message``) once committed. Raises ReviewError otherwise."""
+    ``seen_state`` and ``seen_version``, still as the reviewer saw it); log it and
+    tell the candidate (``message``) once committed. Raises ReviewError otherwise."""
     if seen_state is None:
         allowed = list(REVIEWABLE)
     else:
         allowed = [seen_state] if seen_state in REVIEWABLE else []
+    unchanged = {} if seen_version is None else {"version": seen_version}
     values["reviewed_by"] = user if user is not None and user.is_authenticated else None
     values["reviewed_at"] = timezone.now()
     with transaction.atomic():
-        done = Pledge.objects.filter(pk=pledge.pk, state__in=allowed).update(**values)
+        done = Pledge.objects.filter(pk=pledge.pk, state__in=allowed, **unchanged).update(**values)
         pledge.refresh_from_db()
         if not done:
-            raise ReviewError(_refusal(pledge, seen_state))
+            raise ReviewError(_refusal(pledge, seen_state, seen_version))
         if pledge.is_public:
             # Saved again (same values) for the signals: the campaign's pages show
             # it now (home.invalidation).
@@ -87,13 +94,14 @@ def _step(pledge, user, action, message, seen_state=None, **values):
             instance=pledge,
             action=action,
             user=values["reviewed_by"],
-            data={"state": pledge.state, "message": pledge.review_message},
+            # Not the message: it is personal data that erasure removes.
+            data={"state": pledge.state},
         )
         pledges.notify(pledge, message)
     return pledge
 
 
-def approve(pledge, user, seen_state=None):
+def approve(pledge, user, seen_state=None, seen_version=None):
     """Publish ``pledge`` (it must be CONFIRMED or PROOF)."""
     return _step(
         pledge,
@@ -101,6 +109,7 @@ def approve(pledge, user, seen_state=None):
         APPROVE,
         "approved",
         seen_state,
+        seen_version,
         state=State.APPROVED,
         approved_at=timezone.now(),
         review_message="",
@@ -114,7 +123,7 @@ def _required(message):
     return message
 
 
-def ask_for_proof(pledge, user, message, seen_state=None):
+def ask_for_proof(pledge, user, message, seen_state=None, seen_version=None):
     """Ask the candidate for proof (``message`` says what); the pledge stays private."""
     return _step(
         pledge,
@@ -122,12 +131,13 @@ def ask_for_proof(pledge, user, message, seen_state=None):
         ASK_FOR_PROOF,
         "proof",
         seen_state,
+        seen_version,
         state=State.PROOF,
         review_message=_required(message),
     )
 
 
-def decline(pledge, user, message, seen_state=None):
+def decline(pledge, user, message, seen_state=None, seen_version=None):
     """Decline ``pledge``; ``message`` (the reason) is emailed to the candidate."""
     return _step(
         pledge,
@@ -135,6 +145,7 @@ def decline(pledge, user, message, seen_state=None):
         DECLINE,
         "declined",
         seen_state,
+        seen_version,
         state=State.DECLINED,
         review_message=_required(message),
     )
@@ -182,7 +193,8 @@ def purge(now=None):
     - Declined pledges lose the candidate's address and link
       ``DECLINED_KEEP_DAYS`` after they were received; every other pledge
       ``AFTER_ELECTION_KEEP_DAYS`` after its campaign's election day. The public
-      record stays.
+      record stays; the photo a candidate sent with a pledge never made public
+      (declined, withdrawn before its approval) goes with the address.
     """
     from django.db.models import Q
     from wagtail.images import get_image_model
@@ -197,11 +209,8 @@ def purge(now=None):
         )
     )
     with transaction.atomic():
-        photos = list(unconfirmed.exclude(photo=None).values_list("photo_id", flat=True))
         deleted = unconfirmed.count()
-        unconfirmed.delete()
-        if photos:
-            get_image_model().objects.filter(pk__in=photos).delete()
+        unconfirmed.delete()  # with their photos (``records.delete_candidates_photo``)
         has_contact = ~Q(email="") | Q(link_digest__isnull=False)
         due = (
             Pledge.objects.exclude(state=State.PENDING)
@@ -211,7 +220,13 @@ def purge(now=None):
                 | Q(campaign__election_date__lt=today - timedelta(days=AFTER_ELECTION_KEEP_DAYS))
             )
         )
-        erased = Pledge.objects.filter(pk__in=list(due.values_list("pk", flat=True))).update(
-            **CONTACT_FIELDS
-        )
+        due_ids = list(due.values_list("pk", flat=True))
+        never_public = Pledge.objects.filter(
+            pk__in=due_ids, source=Pledge.Source.ONLINE, approved_at__isnull=True
+        ).exclude(state=State.APPROVED)
+        photos = list(never_public.exclude(photo=None).values_list("photo_id", flat=True))
+        never_public.update(photo=None)
+        if photos:
+            get_image_model().objects.filter(pk__in=photos).delete()
+        erased = Pledge.objects.filter(pk__in=due_ids).update(**CONTACT_FIELDS)
     return deleted, erased

@@ -207,6 +207,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="pledge",
+            name="version",
+            field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="pledge",
             name="reviewed_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="reviewed"),
         ),

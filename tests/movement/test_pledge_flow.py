@@ -264,7 +264,7 @@ def test_opening_the_link_changes_nothing_and_its_button_confirms_once(
     [
         (Pledge.State.PENDING, Pledge.State.PENDING),
         (Pledge.State.CONFIRMED, Pledge.State.CONFIRMED),
-        (Pledge.State.PROOF, Pledge.State.CONFIRMED),
+        (Pledge.State.PROOF, Pledge.State.PROOF),  # still asked for its proof
     ],
 )
 def test_the_candidate_edits_an_unapproved_pledge(
@@ -283,6 +283,7 @@ def test_the_candidate_edits_an_unapproved_pledge(
     assert response.status_code == 302, response.content.decode()
     pledge.refresh_from_db()
     assert pledge.state == after and pledge.party == "Lista C"
+    assert pledge.version == 1  # a review of the version before is refused
     assert pledge.email == "besa@example.org"
     demands = list(sq.demands.all())
     assert sorted(pledge.commitments.values_list("demand_id", "comment")) == [

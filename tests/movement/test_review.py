@@ -181,6 +181,26 @@ def test_a_decision_on_an_outdated_screen_is_refused(sites, editor):
     assert Pledge.objects.get(pk=pledge.pk).state == State.PROOF
 
 
+def test_an_approval_of_text_the_candidate_changed_meanwhile_is_refused(client, sites, editor):
+    """The reviewer read version 0; the candidate edited it through their link: the
+    approval on that screen publishes nothing."""
+    pledge = sites["pledge"]
+    client.force_login(editor)
+    url = reverse("wagtailsnippets_movement_pledge:review", args=[pledge.pk])
+    screen = client.get(url).content.decode()
+    assert 'name="approve-version" value="0"' in screen
+    Pledge.objects.filter(pk=pledge.pk).update(version=1, party="Lista e Ndryshuar")
+    response = client.post(
+        url,
+        {"action": "approve", "approve-state": "confirmed", "approve-version": "0"},
+        follow=True,
+    )
+    assert str(review.EDITED) in response.content.decode()
+    pledge.refresh_from_db()
+    assert pledge.state == State.CONFIRMED and not pledge.is_public
+    assert mail.outbox == []
+
+
 def test_erase_contact_keeps_the_public_record(sites, editor):
     pledge = sites["pledge"]
     review.approve(pledge, editor)
@@ -268,7 +288,8 @@ def test_review_screen_shows_the_pledge_and_approves_it(
         assert shown in html
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            review_url(pledge), {"action": "approve", "approve-state": "confirmed"}
+            review_url(pledge),
+            {"action": "approve", "approve-state": "confirmed", "approve-version": "0"},
         )
     assert response.status_code == 302
     pledge.refresh_from_db()
@@ -276,7 +297,9 @@ def test_review_screen_shows_the_pledge_and_approves_it(
     assert len(mail.outbox) == 1
     # Pressed again (a second tab): a message, nothing more.
     response = client.post(
-        review_url(pledge), {"action": "approve", "approve-state": "confirmed"}, follow=True
+        review_url(pledge),
+        {"action": "approve", "approve-state": "confirmed", "approve-version": "0"},
+        follow=True,
     )
     assert response.status_code == 200
     assert actions_of(pledge) == [review.APPROVE] and len(mail.outbox) == 1
@@ -286,7 +309,8 @@ def test_review_screen_requires_the_message_for_proof_and_decline(client, sites,
     pledge = sites["pledge"]
     for action in ("proof", "decline"):
         response = client.post(
-            review_url(pledge), {"action": action, f"{action}-state": "confirmed"}
+            review_url(pledge),
+            {"action": action, f"{action}-state": "confirmed", f"{action}-version": "0"},
         )
         assert response.status_code == 200
         decision = next(d for d in response.context["decisions"] if d["action"] == action)
@@ -307,7 +331,9 @@ def test_a_pending_pledge_cannot_be_approved_from_the_screen(client, sites, edit
     assert message in html
     assert 'value="approve"' not in html
     response = client.post(
-        review_url(pledge), {"action": "approve", "approve-state": "pending"}, follow=True
+        review_url(pledge),
+        {"action": "approve", "approve-state": "pending", "approve-version": "0"},
+        follow=True,
     )
     assert message in response.content.decode()
     assert Pledge.objects.get(pk=pledge.pk).state == State.PENDING
@@ -317,7 +343,8 @@ def test_review_posts_need_the_csrf_token(sites, editor):
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     response = client.post(
-        review_url(sites["pledge"]), {"action": "approve", "approve-state": "confirmed"}
+        review_url(sites["pledge"]),
+        {"action": "approve", "approve-state": "confirmed", "approve-version": "0"},
     )
     assert response.status_code == 403
     assert Pledge.objects.get(pk=sites["pledge"].pk).state == State.CONFIRMED
@@ -335,7 +362,12 @@ def test_another_organisations_staff_cannot_review(client, sites, role):
         response = client.get(review_url(pledge))
         assert forbidden(response) and "drita@example.org" not in response.content.decode()
         for action in ("approve", "decline", "proof", "erase"):
-            data = {"action": action, f"{action}-state": "confirmed", f"{action}-message": "x"}
+            data = {
+                "action": action,
+                f"{action}-state": "confirmed",
+                f"{action}-version": "0",
+                f"{action}-message": "x",
+            }
             assert forbidden(client.post(review_url(pledge), data))
     pledge.refresh_from_db()
     assert pledge.state == State.CONFIRMED and pledge.email == "drita@example.org"
@@ -532,3 +564,63 @@ def test_two_approvals_at_the_same_moment_one_wins(org):
     assert pledge.state == State.APPROVED and pledge.reviewed_by in users
     assert actions_of(pledge) == [review.APPROVE]
     assert len(mail.outbox) == 1
+
+
+def test_staff_send_again_an_email_the_mail_server_refused_to_the_end(
+    client, sites, editor, django_capture_on_commit_callbacks
+):
+    from movement.tasks import MAX_ATTEMPTS
+
+    pledge = sites["pledge"]
+    Pledge.objects.filter(pk=pledge.pk).update(email_status="failed", email_attempts=MAX_ATTEMPTS)
+    client.force_login(editor)
+    url = reverse("wagtailsnippets_movement_pledge:review", args=[pledge.pk])
+    screen = client.get(url).content.decode()
+    assert 'value="resend"' in screen and "serveri i postës e refuzoi" in screen.lower()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url, {"action": "resend", "resend-state": "confirmed", "resend-version": "0"}
+        )
+    assert response.status_code == 302
+    pledge.refresh_from_db()
+    assert pledge.email_status == "sent" and len(mail.outbox) == 1
+    assert mail.outbox[0].to == [pledge.email]
+    assert 'value="resend"' not in client.get(url).content.decode()
+
+
+def test_candidates_photos_go_with_pledges_never_made_public(sites, tmp_path, settings):
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    settings.MEDIA_ROOT = tmp_path
+    Image = get_image_model()
+
+    def photo(title):
+        return Image.objects.create(title=title, file=get_test_image_file())
+
+    now = timezone.now()
+    declined = online_pledge(
+        sites["page"],
+        name="Refuzuar",
+        email="r@example.org",
+        state=State.DECLINED,
+        reviewed_at=now - datetime.timedelta(days=91),
+        photo=photo("refuzuar"),
+    )
+    public = online_pledge(
+        sites["page_b"],
+        name="Publik",
+        email="p@example.org",
+        state=State.APPROVED,
+        approved_at=now,
+        photo=photo("publik"),
+    )
+    paper = Pledge.objects.create(campaign=sites["page"], name="Letër", photo=photo("letër"))
+    call_command("movement_purge", stdout=io.StringIO())
+    declined.refresh_from_db()
+    assert declined.photo is None and not Image.objects.filter(title="refuzuar").exists()
+    assert Image.objects.filter(title="publik").exists()
+    # Deleting a pledge deletes the photo its candidate sent, not staff's images.
+    public.delete()
+    paper.delete()
+    assert list(Image.objects.values_list("title", flat=True)) == ["letër"]
