@@ -159,6 +159,8 @@ def review(request, pk):
                 messages.success(request, done % {"name": pledge.name})
             return redirect(review_url(pledge))
         bound = (action, form)
+        # The form with its error may be far down the page: say so at the top too.
+        messages.error(request, _("The decision was not taken: see the message below."))
     elif request.method != "GET":
         return redirect(review_url(pledge))
     commitments = pledge.commitments.select_related("demand").order_by("sort_order", "pk")

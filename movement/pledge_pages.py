@@ -34,8 +34,10 @@ DONE_STATES = ("confirmed", "saved", "withdrawn")
 def _response(request, template, context, status=200):
     response = TemplateResponse(request, template, context, status=status)
     add_never_cache_headers(response)
-    # The candidate's link is in the address: never passed on to another site.
-    response["Referrer-Policy"] = "no-referrer"
+    # The candidate's link is in the address: never passed on to another site. Not
+    # "no-referrer": browsers then send "Origin: null" with the page's own forms,
+    # which Django's CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

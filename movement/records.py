@@ -12,6 +12,7 @@ its demands.
 import datetime
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -203,6 +204,13 @@ class Pledge(ClusterableModel):
     @property
     def municipality_name(self):
         return MUNICIPALITY_NAMES.get(self.municipality, "")
+
+    @admin.display(description=_("elected"))
+    def elected_label(self):
+        """Elected, not elected or not known yet, in words (the admin's listing)."""
+        if self.elected is None:
+            return _("Not known yet")
+        return _("Yes") if self.elected else _("No")
 
     @property
     def shown_on(self):

@@ -193,11 +193,16 @@ class CandidateRecordForm(ScopedAdminModelForm):
             keep = Q(pk__in=public.values("pk"))
             if self.instance.pledge_id is not None:
                 keep |= Q(pk=self.instance.pledge_id)  # what is stored stays valid
-            self.fields["pledge"].queryset = (
-                self.fields["pledge"]
-                .queryset.filter(keep)
+            field = self.fields["pledge"]
+            # A plain list of the public pledges instead of the snippet chooser, which
+            # would offer pledges still waiting for review too.
+            self.fields["pledge"] = forms.ModelChoiceField(
+                queryset=field.queryset.filter(keep)
                 .select_related("campaign__locale")
-                .order_by("name", "pk")
+                .order_by("name", "pk"),
+                label=field.label,
+                help_text=field.help_text,
+                required=field.required,
             )
             self.fields["pledge"].label_from_instance = _pledge_label
         if "demand" in self.fields:
@@ -257,7 +262,7 @@ class PledgeViewSet(ScopedSnippetViewSet):
     model = Pledge
     icon = "user"
     menu_label = _("Candidates' pledges")
-    list_display = ["name", "party", "state", "source", "signed_on", "elected"]
+    list_display = ["name", "party", "state", "source", "signed_on", "elected_label"]
     list_filter = ["state", "source", "municipality", "elected"]
     search_fields = ["name", "party"]
     # Pledges waiting for staff first (``get_queryset``), then by name.

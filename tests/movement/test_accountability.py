@@ -163,9 +163,14 @@ def test_withdrawn_after_the_election_is_shown_with_a_notice(client, campaign):
     listing = client.get(page_en.url).content.decode()
     assert "She withdrew the pledge on 3 February 2020" in listing
     # never approved: it was never public, and is not now
-    pledge.approved_at = None
-    pledge.save()
-    assert client.get(page.candidate_url(pledge)).status_code == 404
+    never = make_pledge(
+        page,
+        "Besa Pa Miratim",
+        state=Pledge.State.WITHDRAWN,
+        approved_at=None,
+        withdrawn_on=datetime.date(2020, 2, 3),
+    )
+    assert client.get(page.candidate_url(never)).status_code == 404
 
 
 def test_elected_not_elected_and_unknown(client, campaign):
@@ -386,13 +391,14 @@ def test_take_the_pledge_link_until_the_election_day(client, org):
     page, page_en = make_campaign(org, demands=2, slug="zgjedhjet")
     text_en = "Are you a candidate? Take the pledge"
     assert text_en not in client.get(page_en.url).text  # the 2019 election has passed
-    for day in (timezone.localdate(), timezone.localdate() + datetime.timedelta(days=10)):
+    for days, shown in ((0, False), (1, True), (10, True)):
+        # On the election day itself the pledge form is closed: no link to it.
         for version in (page, page_en):
-            version.election_date = day
+            version.election_date = timezone.localdate() + datetime.timedelta(days=days)
             version.save_revision().publish()
         html = client.get(page_en.url).text
-        assert f'<a class="button" href="{page_en.url}pledge/">{text_en}</a>' in html
-        assert "Jeni kandidat? Merrni zotimin" in client.get(page.url).text
+        assert (f'<a class="button" href="{page_en.url}pledge/">{text_en}</a>' in html) is shown
+        assert ("Jeni kandidat? Merrni zotimin" in client.get(page.url).text) is shown
     # no demands, nothing to pledge to
     empty, _ = make_campaign(org, demands=0, slug="pa-kerkesa")
     empty.election_date = timezone.localdate() + datetime.timedelta(days=10)

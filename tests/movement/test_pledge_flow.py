@@ -237,7 +237,7 @@ def test_opening_the_link_changes_nothing_and_its_button_confirms_once(
     token = token_of(link)
     shown = client.get(link, HTTP_HOST=org.hostname)
     assert shown.status_code == 200
-    assert "no-store" in shown["Cache-Control"] and shown["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in shown["Cache-Control"] and shown["Referrer-Policy"] == "same-origin"
     html = shown.content.decode()
     assert 'name="robots" content="noindex"' in html
     assert 'value="confirm"' in html and "Arta Kandidatja" in html

@@ -68,7 +68,7 @@ def test_the_candidates_own_pledge_is_filled_in(client, org, pledge_campaign):
     for page in (sq, en):
         response = client.get(f"{print_url(page)}?token={token}", HTTP_HOST=org.hostname)
         assert response.status_code == 200
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         html = response.content.decode()
         text = text_of(html)
         for value in ("Drita Kandidatja", "Lista C", "12", "Prizren", "Në vitin e parë."):
