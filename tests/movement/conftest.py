@@ -213,3 +213,17 @@ def post_pledge(client, org, django_capture_on_commit_callbacks):
             return (using or client).post(url, data, HTTP_HOST=org.hostname, **extra)
 
     return post
+
+
+def not_public_states():
+    """(state, withdrawn on) of pledges the public never sees: waiting, declined, or
+    withdrawn before the 2019 election of ``make_campaign``."""
+    from movement.models import Pledge
+
+    return [
+        (Pledge.State.PENDING, None),
+        (Pledge.State.CONFIRMED, None),
+        (Pledge.State.PROOF, None),
+        (Pledge.State.DECLINED, None),
+        (Pledge.State.WITHDRAWN, datetime.date(2019, 9, 30)),
+    ]

@@ -13,7 +13,7 @@ from movement.accountability import alphabetical_key
 from movement.choices import Status
 from movement.models import CandidateRecord, Pledge, PledgeCommitment, ProgressUpdate
 
-from .conftest import add_pledges, make_campaign
+from .conftest import add_pledges, make_campaign, not_public_states
 
 pytestmark = pytest.mark.django_db
 
@@ -118,16 +118,7 @@ def test_candidate_page_in_both_languages(client, campaign):
         assert "private-marker" not in text and "PRIVAT-MARKER" not in text
 
 
-@pytest.mark.parametrize(
-    "state, withdrawn_on",
-    [
-        (Pledge.State.PENDING, None),
-        (Pledge.State.CONFIRMED, None),
-        (Pledge.State.PROOF, None),
-        (Pledge.State.DECLINED, None),
-        (Pledge.State.WITHDRAWN, datetime.date(2019, 9, 30)),  # before the election
-    ],
-)
+@pytest.mark.parametrize("state, withdrawn_on", not_public_states())
 def test_only_public_pledges_have_a_page(client, campaign, state, withdrawn_on):
     page, page_en = campaign
     pledge = make_pledge(page, state=state, withdrawn_on=withdrawn_on, email="k@example.org")

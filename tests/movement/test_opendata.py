@@ -12,7 +12,7 @@ from wagtail.models import Locale
 from movement.models import CandidateRecord, Pledge, PledgeCommitment
 from movement.opendata import LICENSE_URL, PLEDGE_COLUMNS, RECORD_COLUMNS, safe_cell
 
-from .conftest import add_pledges, add_updates
+from .conftest import add_pledges, add_updates, not_public_states
 
 pytestmark = pytest.mark.django_db
 
@@ -248,16 +248,7 @@ def test_records_in_json_and_csv_in_the_pages_language(client, campaign):
     assert rows[1]["demand_id"] == str(demands[2].translation_key)
 
 
-@pytest.mark.parametrize(
-    "state, withdrawn_on",
-    [
-        (Pledge.State.PENDING, None),
-        (Pledge.State.CONFIRMED, None),
-        (Pledge.State.PROOF, None),
-        (Pledge.State.DECLINED, None),
-        (Pledge.State.WITHDRAWN, datetime.date(2019, 10, 1)),  # before the election
-    ],
-)
+@pytest.mark.parametrize("state, withdrawn_on", not_public_states())
 def test_no_private_data_and_only_public_pledges_in_any_file(client, campaign, state, withdrawn_on):
     page, page_en = campaign
     _pledge_with_records(page)
