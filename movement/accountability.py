@@ -27,7 +27,7 @@ from wagtail.images import get_image_model
 from home.cache import limit_page_cache
 
 from .progress import local_today, seconds_until_next_deadline
-from .records import CandidateRecord, Pledge, PledgeCommitment
+from .records import CandidateRecord, Pledge, PledgeCommitment, localized_rows
 
 PLEDGE_PHOTO_FILTER = "fill-160x160"
 MAX_ID = 2**63 - 1  # of a BigAutoField
@@ -197,8 +197,6 @@ class AccountabilityPageMixin:
     def get_candidate_records(self, pledges):
         """The records of ``pledges``, newest first, each once, in this page's language
         (else the default language, else any)."""
-        from .models import localized_rows
-
         rows = (
             CandidateRecord.objects.filter(pledge__in=[p.pk for p in pledges])
             .select_related("demand", "locale", "pledge")

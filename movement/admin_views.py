@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import registry as log_registry
 from wagtail.permissions import policy_registry
 
-from . import pledges
+from . import links, pledges
 from . import review as reviews
 from .records import Pledge
 
@@ -131,7 +131,7 @@ def _decide(request, pledge, form):
         return _("The pledge of %(name)s is declined.")
     if action == "resend":
         with transaction.atomic():
-            pledges.notify(pledge, pledges.message_for(pledge))
+            pledges.notify(pledge, links.message_for(pledge))
         return _("The email to %(name)s is on its way again.")
     reviews.erase_contact(pledge, request.user)
     return _("The contact data of %(name)s is erased.")

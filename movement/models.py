@@ -48,7 +48,7 @@ from .choices import MUNICIPALITIES, Status
 from .feeds import NewsAtomFeed, NewsRssFeed
 from .pledge_pages import PledgePageMixin
 from .progress import DemandProgress, local_today, status_summary
-from .records import CandidateRecord, Pledge, PledgeCommitment  # noqa: F401
+from .records import CandidateRecord, Pledge, PledgeCommitment, localized_rows  # noqa: F401
 
 NEWS_PER_PAGE = 10
 
@@ -321,22 +321,6 @@ class CampaignPage(
                 "page_subpath": self.reverse_subpage("print_statement").lstrip("/"),
             },
         )
-
-
-def localized_rows(rows, locale_id, fallback_language=None):
-    """Of rows that are translations of each other (same ``translation_key``), keep
-    the one in ``locale_id``, else the one in ``fallback_language``, else the first.
-    The rows come with their locale (``select_related("locale")``)."""
-    groups = defaultdict(list)
-    for row in rows:
-        groups[row.translation_key].append(row)
-    chosen = set()
-    for group in groups.values():
-        best = next((r for r in group if r.locale_id == locale_id), None)
-        if best is None:
-            best = next((r for r in group if r.locale.language_code == fallback_language), group[0])
-        chosen.add(best.pk)
-    return [row for row in rows if row.pk in chosen]
 
 
 def pledge_filters(request, pledges):

@@ -20,7 +20,7 @@ from wagtail.contrib.routable_page.models import path
 
 from membership import services
 
-from . import pledges
+from . import links, pledges
 from .forms import CandidatePledgeForm
 from .progress import local_today
 from .records import Pledge
@@ -104,7 +104,7 @@ class PledgePageMixin:
     def manage_pledge(self, request):
         data = request.POST if request.method == "POST" else request.GET
         token = data.get(TOKEN_FIELD, "")
-        pledge = pledges.pledge_for_token(self, token)
+        pledge = links.pledge_for_token(self, token)
         url = self.pledge_manage_url(request)
         if pledge is None and not token and request.GET.get(DONE_PARAM) == "withdrawn":
             # After a withdrawal: its email brought a new link, the old one is gone.
@@ -165,7 +165,7 @@ class PledgePageMixin:
         token = request.GET.get(TOKEN_FIELD)
         pledge = None
         if token is not None:
-            pledge = pledges.pledge_for_token(self, token)
+            pledge = links.pledge_for_token(self, token)
             if pledge is None:
                 return self._invalid_link(request)
         context = self._pledge_context(

@@ -4,30 +4,24 @@ link, confirming, editing, withdrawing, and the emails about it.
 - A pledge hangs on the campaign's first page (``membership.services.canonical_page``)
   whatever the language it was taken in, and commits to that page's demands (found
   by the translation keys of the demands ticked); ``language`` is the candidate's.
-- One pledge per campaign and address (a unique constraint). The same address again:
-  a pledge not yet approved (pending, confirmed, proof asked for) is replaced by
-  what the form says now and waits for a new confirmation; an approved, declined or
-  withdrawn one is left as it is and a new link is emailed. The visitor sees the
-  same thank-you in every case, so the form reveals nothing about anyone.
-- The candidate's link: every email carries a new one and the last replaces the
-  ones before; only its SHA-256 is stored. It is valid 30 days, and at least until
-  400 days after the election day (to withdraw or print the pledge later).
+- One pledge per campaign and address (a unique constraint). The form never changes
+  a stored pledge: the same address again only gets its link again (a few times an
+  hour at most), and the visitor sees the same thank-you as for a new pledge, so
+  the form reveals nothing about anyone. The candidate edits through the link.
+- The candidate's link (``movement.links``): every email carries a new one, which
+  replaces the ones before.
 - Changes that the public cannot see (a pending pledge, its confirmation, the
   email's progress) are written without the signals that empty the page cache;
   a change of a public pledge (a withdrawal) saves it, so the pages follow.
 """
 
-import hashlib
 import logging
-import secrets
-from datetime import datetime, time, timedelta
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Page
+from wagtail.models import Collection
 
 from home.roles import site_collection
 from home.security import ratelimit
@@ -37,6 +31,7 @@ from membership.services import canonical_page, page_language
 
 from .progress import local_today
 from .records import Pledge, PledgeCommitment
+from .tasks import WORKER_GRACE, queue_email
 
 logger = logging.getLogger(__name__)
 
@@ -44,25 +39,13 @@ logger = logging.getLogger(__name__)
 #: the address of a pledge that is past its confirmation: a new link, nothing else
 #: (the form never changes a stored pledge; the candidate edits through the link).
 MESSAGES = ("confirm", "approved", "proof", "declined", "withdrawn", "link")
-#: The email that goes with each state, when one is sent again (``message_for``).
-STATE_MESSAGES = {
-    Pledge.State.PENDING: "confirm",
-    Pledge.State.CONFIRMED: "link",
-    Pledge.State.PROOF: "proof",
-    Pledge.State.APPROVED: "approved",
-    Pledge.State.DECLINED: "declined",
-    Pledge.State.WITHDRAWN: "withdrawn",
-}
 #: States in which the candidate's link may change a pledge.
 EDITABLE = (Pledge.State.PENDING, Pledge.State.CONFIRMED, Pledge.State.PROOF)
 #: States from which the candidate can no longer withdraw.
 FINAL = (Pledge.State.DECLINED, Pledge.State.WITHDRAWN)
-LINK_DAYS = 30
-LINK_DAYS_AFTER_ELECTION = 400
 STORE_ATTEMPTS = 3
 #: Query string parameter of the thank-you state after the form.
 THANKS_PARAM = "sent"
-TOKEN_MAX_LENGTH = 100
 
 
 # -- when and where --------------------------------------------------------------------
@@ -77,97 +60,7 @@ def pledging_is_open(page, today=None):
     return election is None or (today or local_today()) < election
 
 
-def page_in_language(page, language):
-    """The live translation of the campaign ``page`` in ``language`` (its own type),
-    else ``page``."""
-    found = (
-        Page.objects.filter(
-            translation_key=page.translation_key, locale__language_code=language, live=True
-        )
-        .order_by("pk")
-        .first()
-    )
-    return found.specific if found is not None else page
-
-
-def route_url(page, name, request=None):
-    """The URL of one of the page's routes (full when there is no request)."""
-    base = page.get_url(request) if request is not None else page.get_full_url()
-    return (base or "/") + page.reverse_subpage(name).lstrip("/")
-
-
-def full_url(page, url):
-    """``url`` (as a page gives it: relative when one site is served) made absolute."""
-    return urljoin(page.get_full_url() or "", url)
-
-
-# -- the candidate's link ----------------------------------------------------------------
-
-
-def token_digest(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def link_expiry(pledge, now=None):
-    """30 days for a pledge whose address is not confirmed (it is deleted once its
-    link has expired: ``movement_purge``); otherwise at least 30 days, and until
-    400 days after the election day."""
-    now = now or timezone.now()
-    expiry = now + timedelta(days=LINK_DAYS)
-    if pledge.state == Pledge.State.PENDING:
-        return expiry
-    election = pledge.campaign.election_date
-    if election is not None:
-        after = datetime.combine(election + timedelta(days=LINK_DAYS_AFTER_ELECTION), time.max)
-        expiry = max(expiry, timezone.make_aware(after))
-    return expiry
-
-
-def issue_token(pledge, now=None):
-    """A new link token for ``pledge``; the ones before stop working. Only its
-    digest is stored."""
-    token = secrets.token_urlsafe(32)
-    pledge.link_digest = token_digest(token)
-    pledge.link_expires_at = link_expiry(pledge, now)
-    Pledge.objects.filter(pk=pledge.pk).update(
-        link_digest=pledge.link_digest, link_expires_at=pledge.link_expires_at
-    )
-    return token
-
-
-def manage_url(pledge, token, page=None):
-    page = page or page_in_language(pledge.campaign, pledge.language)
-    return f"{route_url(page, 'manage_pledge')}?token={token}"
-
-
-def link_for(pledge, now=None):
-    """Issue a new link for ``pledge`` (in its candidate's language): the full URL
-    of its manage page."""
-    return manage_url(pledge, issue_token(pledge, now))
-
-
-def pledge_for_token(page, token, now=None):
-    """The pledge of a valid, unexpired link token, for this campaign (any of its
-    languages); None otherwise."""
-    if not token or not isinstance(token, str) or len(token) > TOKEN_MAX_LENGTH:
-        return None
-    return (
-        Pledge.objects.filter(
-            link_digest=token_digest(token),
-            link_expires_at__gt=now or timezone.now(),
-            campaign__translation_key=page.translation_key,
-        )
-        .select_related("campaign", "photo")
-        .first()
-    )
-
-
 # -- emails ------------------------------------------------------------------------------
-
-
-def message_for(pledge):
-    """The email that fits the pledge's state now."""
-    return STATE_MESSAGES[pledge.state]
 
 
 def notify(pledge, message):
@@ -177,7 +70,6 @@ def notify(pledge, message):
         raise ValueError(f"unknown message {message!r}")
     if not pledge.email:
         return False
-    from .tasks import WORKER_GRACE, queue_email
 
     due = timezone.now() + WORKER_GRACE
     Pledge.objects.filter(pk=pledge.pk).update(
@@ -245,10 +137,9 @@ def _commitments(pledge, keys, comments):
     )
 
 
-def _demand_ids(campaign_id):
-    from .models import Demand
-
-    return dict(Demand.objects.filter(page_id=campaign_id).values_list("translation_key", "pk"))
+def _demand_ids(campaign):
+    """{translation key: id} of the demands of ``campaign`` (a CampaignPage)."""
+    return dict(campaign.demands.values_list("translation_key", "pk"))
 
 
 def submit(page, form, site=None, now=None):
@@ -301,7 +192,7 @@ def _submit(page, form, site, campaign_id, language, email, made, now):
     # No signals: nobody sees a pending pledge, the page cache stays.
     Pledge.objects.bulk_create([pledge])
     pledge = Pledge.objects.select_related("campaign").get(pk=pledge.pk)
-    _commitments(pledge, _demand_ids(campaign_id), form.commitments())
+    _commitments(pledge, _demand_ids(pledge.campaign), form.commitments())
     notify(pledge, "confirm")
     return pledge
 
@@ -328,7 +219,7 @@ def save_edit(pledge, form, site=None):
             setattr(locked, name, value)
         _write(locked, list(values))
         _delete_images([old_photo])
-        _commitments(locked, _demand_ids(locked.campaign_id), form.commitments())
+        _commitments(locked, _demand_ids(locked.campaign), form.commitments())
     pledge.refresh_from_db()
     return True
 

@@ -10,6 +10,7 @@ its demands.
 """
 
 import datetime
+from collections import defaultdict
 
 from django.conf import settings
 from django.contrib import admin
@@ -27,6 +28,22 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 from home.panels import CompleteInlinePanel
 
 from .choices import MUNICIPALITIES, MUNICIPALITY_NAMES
+
+
+def localized_rows(rows, locale_id, fallback_language=None):
+    """Of rows that are translations of each other (same ``translation_key``), keep
+    the one in ``locale_id``, else the one in ``fallback_language``, else the first.
+    The rows come with their locale (``select_related("locale")``)."""
+    groups = defaultdict(list)
+    for row in rows:
+        groups[row.translation_key].append(row)
+    chosen = set()
+    for group in groups.values():
+        best = next((r for r in group if r.locale_id == locale_id), None)
+        if best is None:
+            best = next((r for r in group if r.locale.language_code == fallback_language), group[0])
+        chosen.add(best.pk)
+    return [row for row in rows if row.pk in chosen]
 
 
 class PledgeQuerySet(models.QuerySet):

@@ -1,7 +1,7 @@
 """Background work of the pledges: the emails to candidates (``pledges.notify``).
 
 Each email is sent in the candidate's language and carries a new link to their
-pledge (``pledges.link_for``), which replaces the one before.
+pledge (``links.link_for``), which replaces the one before.
 
 - Never twice: a sender first claims the email (``sending``, one conditional UPDATE
   that only one sender can win), then hands it over, then records ``sent``.
@@ -30,7 +30,7 @@ from django_tasks import default_task_backend, task
 from membership.services import site_for_page
 from membership.tasks import sender_identity
 
-from . import pledges
+from . import links
 from .records import Pledge
 
 logger = logging.getLogger(__name__)
@@ -104,16 +104,16 @@ def deliver(pledge_id, message, now=None):
 def prepare(pledge, message, now=None):
     """The email (with a new link) about ``pledge``, in its candidate's language."""
     language = pledge.language or settings.LANGUAGE_CODE
-    page = pledges.page_in_language(pledge.campaign, language)
-    token = pledges.issue_token(pledge, now)
-    link = pledges.manage_url(pledge, token, page)
+    page = links.page_in_language(pledge.campaign, language)
+    token = links.issue_token(pledge, now)
+    link = links.manage_url(pledge, token, page)
     site = site_for_page(page)
     organisation, reply_to = sender_identity(site, language) if site else ("", "")
     with translation.override(language):
         public_url = ""
         if message == "approved":
             if hasattr(page, "candidate_url"):
-                public_url = pledges.full_url(page, page.candidate_url(pledge))
+                public_url = links.full_url(page, page.candidate_url(pledge))
             else:
                 public_url = page.get_full_url()
         context = {
@@ -121,7 +121,7 @@ def prepare(pledge, message, now=None):
             "campaign": page,
             "campaign_url": page.get_full_url(),
             "link": link,
-            "print_link": f"{pledges.route_url(page, 'print_pledge')}?token={token}",
+            "print_link": f"{links.route_url(page, 'print_pledge')}?token={token}",
             "public_url": public_url,
             "expires": timezone.localdate(pledge.link_expires_at),
             "organisation": organisation,
@@ -175,5 +175,5 @@ def retry_failed(now=None):
     )
     sent = 0
     for pledge in due.select_related("campaign").order_by("pk"):
-        sent += deliver(pledge.pk, pledges.message_for(pledge), now) == SENT
+        sent += deliver(pledge.pk, links.message_for(pledge), now) == SENT
     return sent

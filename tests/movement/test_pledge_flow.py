@@ -20,7 +20,7 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
 from home.roles import site_collection
-from movement import pledges, tasks
+from movement import links, pledges, tasks
 from movement.models import Pledge, PledgeCommitment
 
 from .conftest import open_for_pledges, pledge_form_data
@@ -83,7 +83,7 @@ def online_pledge(page, state=Pledge.State.CONFIRMED, email="besa@example.org", 
         **fields,
     )
     PledgeCommitment.objects.create(pledge=pledge, demand=page.demands.first(), comment="Po")
-    return pledge, pledges.issue_token(pledge)
+    return pledge, links.issue_token(pledge)
 
 
 def manage(page, token):
@@ -205,7 +205,7 @@ def test_a_pledge_is_stored_pending_and_the_candidate_gets_one_email_with_a_link
     token = token_of(link)
     pledge.refresh_from_db()
     assert pledge.email_status == "sent" and pledge.email_attempts == 1
-    assert pledge.link_digest == pledges.token_digest(token) and token not in pledge.link_digest
+    assert pledge.link_digest == links.token_digest(token) and token not in pledge.link_digest
 
     thanks = client.get(response["Location"], HTTP_HOST=org.hostname)
     assert "Faleminderit për zotimin tuaj!" in thanks.content.decode()
@@ -597,11 +597,11 @@ def test_the_link_lasts_thirty_days_and_until_400_days_after_the_election(pledge
     sq, _ = pledge_campaign
     pledge, _ = online_pledge(sq)
     now = timezone.now()
-    expiry = pledges.link_expiry(pledge, now)
+    expiry = links.link_expiry(pledge, now)
     assert timezone.localdate(expiry) == sq.election_date + timedelta(days=400)
     sq.election_date = datetime.date(2019, 10, 6)
     pledge.campaign = sq
-    assert pledges.link_expiry(pledge, now) == now + timedelta(days=30)
+    assert links.link_expiry(pledge, now) == now + timedelta(days=30)
 
 
 # -- emails ---------------------------------------------------------------------------------
@@ -642,7 +642,7 @@ def test_a_failed_email_keeps_the_link_of_the_one_before(pledge_campaign, settin
     settings.EMAIL_BACKEND = "tests.movement.test_pledge_flow.BrokenBackend"
     Pledge.objects.filter(pk=pledge.pk).update(email_status="queued")
     assert tasks.deliver(pledge.pk, "link") == tasks.FAILED
-    assert pledges.pledge_for_token(sq, token) == pledge
+    assert links.pledge_for_token(sq, token) == pledge
 
 
 def test_a_failed_email_is_tried_again_later_on_a_backend_that_can_wait(pledge_campaign, settings):

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from movement import pledges
+from movement import links
 from movement.models import Pledge, PledgeCommitment
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_the_candidates_own_pledge_is_filled_in(client, org, pledge_campaign):
         consent_text="I agree that my name… CC BY 4.0.",
     )
     PledgeCommitment.objects.create(pledge=pledge, demand=demands[1], comment="Në vitin e parë.")
-    token = pledges.issue_token(pledge)
+    token = links.issue_token(pledge)
     for page in (sq, en):
         response = client.get(f"{print_url(page)}?token={token}", HTTP_HOST=org.hostname)
         assert response.status_code == 200
@@ -87,7 +87,7 @@ def test_a_print_link_that_does_not_work_shows_nothing_of_anyone(client, org, pl
     pledge = Pledge.objects.create(
         campaign=sq, name="Drita Kandidatja", email="drita@example.org", state="pending"
     )
-    token = pledges.issue_token(pledge)
+    token = links.issue_token(pledge)
     Pledge.objects.filter(pk=pledge.pk).update(link_expires_at=timezone.now())
     for url in (f"{print_url(sq)}?token={token}", f"{print_url(sq)}?token=x"):
         response = client.get(url, HTTP_HOST=org.hostname)
