@@ -9,9 +9,13 @@ from django.db.models import Q, prefetch_related_objects
 
 from home.cache import limit_page_cache
 from home.templatetags.embed_tags import embed_html
+from membership.organisation_flow import member_organisations
 
 from . import timing
+from .attendance import attendance_context
 from .blocks import provider_name
+from .question_flow import question_context
+from .registration_flow import registration_context
 from .snippets import Outcome, Speaker
 
 
@@ -56,6 +60,12 @@ def congress_context(page, request, now):
         "organisers": [o for o in organisers if o["role"] == "organiser"],
         "partners": [o for o in organisers if o["role"] == "partner"],
         "ics_url": page.ics_url(request),
+        "member_organisations": (
+            member_organisations(page.get_site()) if page.show_member_organisations else []
+        ),
+        **registration_context(page, request, now),
+        **question_context(page, request, now),
+        **attendance_context(page, state, request),
     }
 
 
@@ -118,6 +128,8 @@ def speaker_list(page, speakers):
 def agenda_sessions(page, speakers):
     return [
         {
+            # The block's id, the same in every translation: questions name it.
+            "id": block.id,
             "day": session["day"],
             "start_time": session["start_time"],
             "end_time": session["end_time"],
@@ -128,7 +140,8 @@ def agenda_sessions(page, speakers):
                 speakers[s.pk] for s in session["speakers"] if s is not None and s.pk in speakers
             ],
         }
-        for session in _sessions(page)
+        for block in page.agenda.blocks_by_name("session")
+        for session in [block.value]
     ]
 
 

@@ -30,9 +30,21 @@ from . import timing
 from .blocks import LivestreamBlock, OrganiserBlock, SessionBlock, SpeakerChooserBlock
 from .context import congress_context, index_context
 from .ics import congress_calendar
+from .question_pages import QuestionPageMixin
+from .questions import Question
+from .registration_pages import RegistrationPageMixin
+from .registrations import Registration, RegistrationEmail
 from .snippets import Outcome, Speaker
 
-__all__ = ["CongressIndexPage", "CongressPage", "Outcome", "Speaker"]
+__all__ = [
+    "CongressIndexPage",
+    "CongressPage",
+    "Outcome",
+    "Question",
+    "Registration",
+    "RegistrationEmail",
+    "Speaker",
+]
 
 
 class CongressIndexPage(IntroMixin, BasePage):
@@ -56,7 +68,9 @@ class CongressIndexPage(IntroMixin, BasePage):
         return context
 
 
-class CongressPage(RoutablePageMixin, IntroMixin, BasePage):
+class CongressPage(
+    RegistrationPageMixin, QuestionPageMixin, RoutablePageMixin, IntroMixin, BasePage
+):
     """One congress: theme, aims, time and place, agenda, speakers, livestream,
     documents, and the running record of its outcomes (``Outcome``)."""
 
@@ -102,6 +116,54 @@ class CongressPage(RoutablePageMixin, IntroMixin, BasePage):
     )
     documents = StreamField(
         [("document", DocumentLinkBlock())], verbose_name=_("documents"), blank=True
+    )
+
+    # Taking part (``registrations``, ``questions``)
+    registration_enabled = models.BooleanField(
+        _("take registrations"),
+        default=False,
+        help_text=_("Visitors register to attend, in person or online, until it closes."),
+    )
+    in_person_places = models.PositiveIntegerField(
+        _("places in the hall"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for no limit; 0 to take no registrations to attend in person."),
+    )
+    online_places = models.PositiveIntegerField(
+        _("places online"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for no limit; 0 to take no registrations to follow online."),
+    )
+    registration_closes_at = models.DateTimeField(
+        _("registration closes"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to close registration when the congress starts."),
+    )
+    registration_consent_text = models.TextField(
+        _("consent text for registrations"),
+        max_length=2000,
+        blank=True,
+        help_text=_(
+            "Shown next to the consent box of the registration form and stored with "
+            "every registration, word for word."
+        ),
+    )
+    questions_enabled = models.BooleanField(
+        _("take questions and comments"),
+        default=False,
+        help_text=_(
+            "Before and during the congress visitors send questions and comments; "
+            "they are public once event staff approve them. Turned off, the page shows "
+            "no questions, not even those published before."
+        ),
+    )
+    show_member_organisations = models.BooleanField(
+        _("show the member organisations"),
+        default=False,
+        help_text=_("Lists the platform's member organisations on this page."),
     )
 
     parent_page_types = ["congress.CongressIndexPage"]
@@ -161,11 +223,25 @@ class CongressPage(RoutablePageMixin, IntroMixin, BasePage):
         FieldPanel("livestreams"),
         FieldPanel("recording_url"),
     ]
+    participation_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("registration_enabled"),
+                FieldRowPanel([FieldPanel("in_person_places"), FieldPanel("online_places")]),
+                FieldPanel("registration_closes_at"),
+                FieldPanel("registration_consent_text"),
+            ],
+            heading=_("Registration"),
+        ),
+        FieldPanel("questions_enabled"),
+        FieldPanel("show_member_organisations"),
+    ]
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading=_("Content")),
             ObjectList(programme_panels, heading=_("Programme")),
             ObjectList(stream_panels, heading=_("Livestream")),
+            ObjectList(participation_panels, heading=_("Taking part")),
             ObjectList(Page.promote_panels, heading=_("Promote")),
             ObjectList(Page.settings_panels, heading=_("Settings")),
         ]
@@ -183,8 +259,23 @@ class CongressPage(RoutablePageMixin, IntroMixin, BasePage):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.start_at and self.end_at and self.end_at <= self.start_at:
-            raise ValidationError({"end_at": _("The congress must end after it starts.")})
+            errors["end_at"] = _("The congress must end after it starts.")
+        if self.registration_enabled and not self.registration_consent_text.strip():
+            errors["registration_consent_text"] = _(
+                "Write the consent text registrants agree to before taking registrations."
+            )
+        if (
+            self.registration_closes_at
+            and self.end_at
+            and self.registration_closes_at > self.end_at
+        ):
+            errors["registration_closes_at"] = _(
+                "Registration must close before the congress ends."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     # The clock -------------------------------------------------------------------
 

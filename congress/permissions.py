@@ -13,7 +13,7 @@
 
 from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from wagtail.models import Page, Site
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
@@ -24,6 +24,7 @@ from home.roles import (
     grant_model_permissions,
     grant_page_permissions,
     site_root_pages,
+    sites_for_user,
 )
 
 from .models import CongressIndexPage, CongressPage
@@ -46,6 +47,17 @@ TRANSLATOR_MODEL_PERMISSIONS = [
     "publish_outcome",
     "view_speaker",
     "change_speaker",
+]
+# Registrations (list, export, check-in, walk-ins) and question moderation of the
+# congresses of their own site: every view also checks the congress's site
+# (``staff_congresses``), so these open nothing of another organisation.
+EVENT_STAFF_PARTICIPATION_PERMISSIONS = [
+    "view_registration",
+    "change_registration",
+    "export_registration",
+    "check_in_registration",
+    "view_question",
+    "change_question",
 ]
 MEDIA_PERMISSIONS = {
     "wagtailimages": ["add_image", "choose_image"],
@@ -83,6 +95,7 @@ def site_role_permissions(site_role):
     if site_role.role == SiteRole.EVENT_STAFF:
         grant_event_staff_pages(group, site_role.site)
         grant_model_permissions(group, "congress", CONGRESS_MODEL_PERMISSIONS)
+        grant_model_permissions(group, "congress", EVENT_STAFF_PARTICIPATION_PERMISSIONS)
         for app_label, codenames in MEDIA_PERMISSIONS.items():
             grant_model_permissions(group, app_label, codenames)
     elif site_role.role == SiteRole.EDITOR:
@@ -108,6 +121,32 @@ def editable_congresses(user):
         return CongressPage.objects.all()
     editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
     return CongressPage.objects.filter(pk__in=editable.values("pk"))
+
+
+def staff_congresses(user, perm):
+    """Congress pages (first versions: where registrations and questions are kept)
+    whose registrations and questions ``user`` may handle with the ``congress``
+    model permission ``perm`` ("view_registration", "check_in_registration", ...):
+    superusers every one; others those they may edit on a site where they are event
+    staff, when they hold ``perm``. Editors, translators and membership officers of
+    any site, and event staff of another site, get none."""
+    if not (user.is_active and user.is_authenticated):
+        return CongressPage.objects.none()
+    if user.is_superuser:
+        pages = CongressPage.objects.all()
+    else:
+        if not user.has_perm(f"congress.{perm}"):
+            return CongressPage.objects.none()
+        query = Q(pk__in=[])
+        for site in sites_for_user(user, SiteRole.EVENT_STAFF):
+            query |= _under_site(site)
+        pages = editable_congresses(user).filter(query)
+    first_versions = (
+        CongressPage.objects.filter(translation_key=OuterRef("translation_key"))
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return pages.filter(pk=Subquery(first_versions))
 
 
 class OutcomePermissionPolicy(PagePathPolicy):

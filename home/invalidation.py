@@ -55,6 +55,8 @@ SHOWN_ON_PUBLIC_PAGES = {
     "movement.CandidateRecord": "pledge.campaign",
     "movement.ProgressUpdate": "demand.page",
     "congress.Outcome": "congress",
+    "congress.Question": "shown_on",
+    "membership.OrganisationApplication": "shown_on",
     "congress.Speaker": EVERY_SITE,
 }
 

@@ -72,6 +72,13 @@ class SignUpKind(models.TextChoices):
     MEMBERSHIP = "membership", _("Membership")
     VOLUNTEER = "volunteer", _("Volunteering")
     SIGNATURE = "signature", _("Signature")
+    REGISTRATION = "registration", _("Congress registration")
+    ORGANISATION = "organisation", _("Organisation's application")
+
+
+#: Kinds a person has once per page (a statement, a congress, an application page;
+#: the page in any language), not once per organisation.
+PER_PAGE_KINDS = frozenset({SignUpKind.SIGNATURE, SignUpKind.REGISTRATION, SignUpKind.ORGANISATION})
 
 
 class SignUpState(models.TextChoices):
@@ -111,3 +118,10 @@ LINK_PARAMS = (CONFIRM_PARAM, CONFIRMED_PARAM, WITHDRAW_PARAM, WITHDRAWN_PARAM)
 #: Where a statement is signed, under the URL of the page that carries it
 #: (``StatementPageMixin.sign_statement``); the emails link there.
 STATEMENT_SIGN_PATH = "sign/"
+#: Where each kind is taken, and its emails' links answered, under the URL of the
+#: page it belongs to (the other kinds: on the page itself).
+SIGNUP_PATHS = {
+    SignUpKind.SIGNATURE: STATEMENT_SIGN_PATH,
+    SignUpKind.REGISTRATION: "register/",
+    SignUpKind.ORGANISATION: "apply/",
+}

@@ -3,7 +3,9 @@
 Volt Kosova and Kosovo We Want get a join page and a volunteer page in both
 languages (texts in home/demo_data/common.toml), volunteer areas and a few clearly
 fictitious people seen only in the admin; every organisation
-gets a demo membership officer. Idempotent: a second run finds everything in place.
+gets a demo membership officer. Kosovo We Want, a platform of organisations, also gets
+its member organisations page (with the application form), whose list starts
+honestly empty. Idempotent: a second run finds everything in place.
 """
 
 from home.demo import Bilingual, build_page, demo_data, ensure_demo_user, locale
@@ -15,6 +17,51 @@ from .models import MembershipSettings, SignUp, Supporter, VolunteerArea
 from .services import confirm, store_submission
 
 FORM_SITES = ("volt", "kww")
+#: The site that takes organisations' applications (Kosovo We Want, a platform of
+#: organisations). Its list starts empty: no organisation has applied in the demo.
+MEMBERS_SITE = "kww"
+MEMBERS_PAGE = {
+    "type": "membership.MemberOrganisationsPage",
+    "title": {"sq": "Organizatat anëtare", "en": "Member organisations"},
+    "slug": {"sq": "organizatat-anetare", "en": "member-organisations"},
+    "intro": {
+        "sq": "Organizatat joqeveritare, shoqatat dhe grupet e qytetarëve që punojnë "
+        "për interesin publik mund t’i bashkohen platformës. Organizatat anëtare "
+        "sjellin zërin e komuniteteve të tyre në takimet dhe në kongresin tonë.",
+        "en": "Non-governmental organisations, associations and citizens’ groups "
+        "that work in the public interest can join the platform. Member "
+        "organisations bring the voice of their communities to our meetings and "
+        "to our congress.",
+    },
+    "principles": {
+        "paragraphs": [
+            {
+                "sq": "Organizatat anëtare punojnë në mënyrë të pavarur nga partitë politike, "
+                "mbrojnë të drejtat e njeriut dhe barazinë e të gjitha komuniteteve, dhe "
+                "tregojnë hapur se kush i financon.",
+                "en": "Member organisations work independently of political parties, stand "
+                "up for human rights and the equality of all communities, and say openly "
+                "who funds them.",
+            }
+        ]
+    },
+    "consent_text": {
+        "sq": "Pajtohem që {name} t’i ruajë të dhënat e mia si person kontakti për të "
+        "shqyrtuar aplikimin e organizatës dhe për të na kontaktuar për platformën. Emri, "
+        "lloji, komuna dhe faqja e internetit e organizatës bëhen publike nëse aplikimi "
+        "pranohet. Mund ta tërheq këtë pëlqim në çdo kohë.",
+        "en": "I agree that {name} keeps my data as the contact person to review the "
+        "organisation’s application and to contact us about the platform. The "
+        "organisation’s name, kind, municipality and website become public if the "
+        "application is accepted. I can withdraw this consent at any time.",
+    },
+    "thank_you": {
+        "sq": "Do ta shqyrtojmë aplikimin pasi personi i kontaktit ta konfirmojë adresën e "
+        "emailit.",
+        "en": "We will review the application once the contact person confirms the email address.",
+    },
+    "show_in_menus": False,
+}
 
 # Made-up people, seen only by staff in the admin: every family name is "Shembulli"
 # ("the example") and every address is at example.org.
@@ -118,6 +165,10 @@ def load(sites, report):
         data["pages"]["join"] = join
         data["pages"]["volunteer"] = volunteer
         _people(site, key, join, volunteer)
+        if key == MEMBERS_SITE:
+            data["pages"]["member_organisations"] = build_page(
+                home, named(MEMBERS_PAGE, data["spec"]["name"])
+            )
         name = site.site_name or site.hostname
         people = Supporter.objects.filter(site=site).count()
         report.add(f"{name}: join and volunteer pages in sq and en; {people} people")

@@ -18,6 +18,7 @@ from home.models import BasePage
 
 from . import services
 from .forms import JoinForm, VolunteerForm
+from .organisations import MemberOrganisationsPage, OrganisationApplication
 from .records import (
     AuditEntry,
     ConsentRecord,
@@ -33,7 +34,9 @@ __all__ = [
     "ConsentRecord",
     "ExportJob",
     "JoinPage",
+    "MemberOrganisationsPage",
     "MembershipSettings",
+    "OrganisationApplication",
     "SignUp",
     "SignUpFormPage",
     "Supporter",

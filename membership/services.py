@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.models import Page, Site
 
 from home.models import OrganisationSettings
@@ -26,6 +27,7 @@ from .constants import (
     CONFIRM_PARAM,
     CONFIRMED_PARAM,
     LINK_PARAMS,
+    PER_PAGE_KINDS,
     WITHDRAW_PARAM,
     WITHDRAWN_PARAM,
 )
@@ -236,6 +238,16 @@ def handle_submission(request, page, form, thanks_param, url=None, store=None):
     return _thanks_redirect(request, page, thanks_param, url)
 
 
+def run_hooks(name, *args):
+    """Let the apps that keep records beside sign-ups follow what happened to them
+    (``membership_signups_confirmed``, ``membership_signups_withdrawn`` with the
+    sign-ups, ``membership_supporter_erased`` with the person), inside the
+    transaction that changed them. ``membership_person_export`` hooks return a dict
+    of sections added to a person's export."""
+    for hook in hooks.get_hooks(name):
+        hook(*args)
+
+
 def _revision_for(page):
     return page.live_revision_id or page.latest_revision_id
 
@@ -298,8 +310,9 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
     }
     details["language"] = language
     paper = entered_by is not None
+    # Kinds had once per page hang on the page's first version (any language).
     signature_page_id = None
-    if any(spec["kind"] == SignUp.Kind.SIGNATURE for spec in signups):
+    if any(spec["kind"] in PER_PAGE_KINDS for spec in signups):
         signature_page_id = canonical_page_id(page)
     supporter = None
     if email:
@@ -329,15 +342,15 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
     notify = not paper and bool(supporter.email)
 
     def key(kind, page_id):
-        return (kind, page_id if kind == SignUp.Kind.SIGNATURE else None)
+        return (kind, page_id if kind in PER_PAGE_KINDS else None)
 
     existing = {}
     if not created:
         # A new supporter has no sign-ups: only a known one is looked up.
         kinds = {spec["kind"] for spec in signups}
-        condition = Q(kind__in=kinds - {SignUp.Kind.SIGNATURE})
+        condition = Q(kind__in=kinds - PER_PAGE_KINDS)
         if signature_page_id is not None:
-            condition |= Q(kind=SignUp.Kind.SIGNATURE, page_id=signature_page_id)
+            condition |= Q(kind__in=kinds & PER_PAGE_KINDS, page_id=signature_page_id)
         existing = {
             key(s.kind, s.page_id): s
             for s in SignUp.objects.filter(condition, supporter=supporter).order_by()
@@ -347,7 +360,7 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
     ordered, new, consented, resent = [], [], [], []
     for spec in signups:
         kind = spec["kind"]
-        page_id = signature_page_id if kind == SignUp.Kind.SIGNATURE else page.pk
+        page_id = signature_page_id if kind in PER_PAGE_KINDS else page.pk
         signup = existing.get(key(kind, page_id))
         if signup is None:
             signup = SignUp(
@@ -373,7 +386,7 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
             signup.withdrawn_at = None
             for name, value in spec.get("fields", {}).items():
                 setattr(signup, name, value)
-            if kind != SignUp.Kind.SIGNATURE:
+            if kind not in PER_PAGE_KINDS:
                 signup.page_id = page.pk
             signup.language = language
             signup.proposed_details = proposal
@@ -404,6 +417,11 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
     ]
     if consents:
         ConsentRecord.objects.bulk_create(consents)
+    for signup, spec in zip(ordered, signups, strict=True):
+        # What another app keeps beside a sign-up (a congress registration's mode),
+        # stored in the same transaction.
+        if spec.get("on_store") is not None:
+            spec["on_store"](signup)
     ids = [signup.pk for signup in ordered]
     created_now = {id(signup) for signup in new}
     known = [signup.pk for signup in ordered if id(signup) not in created_now]
@@ -504,6 +522,13 @@ def confirm(signup_ids, site=None, issued_details=None):
         SignUp.objects.filter(pk__in=[s.pk for s in newly]).update(
             state=SignUp.State.CONFIRMED, confirmed_at=now, proposed_details={}
         )
+        for signup in newly:
+            signup.state, signup.confirmed_at, signup.proposed_details = (
+                SignUp.State.CONFIRMED,
+                now,
+                {},
+            )
+        run_hooks("membership_signups_confirmed", newly)
     return {s.kind for s in signups if s.state != SignUp.State.WITHDRAWN}
 
 
@@ -540,10 +565,11 @@ def withdraw(supporter, page_id=None):
         keys = Page.objects.filter(pk=page_id).values("translation_key")
         qs = qs.filter(page__translation_key__in=keys)
     with transaction.atomic():
-        signups = list(qs.select_for_update())
+        signups = list(qs.select_for_update(of=("self",)))
         SignUp.objects.filter(pk__in=[s.pk for s in signups]).update(
             state=SignUp.State.WITHDRAWN, withdrawn_at=timezone.now(), proposed_details={}
         )
+        run_hooks("membership_signups_withdrawn", signups)
     return len(signups)
 
 
@@ -701,6 +727,7 @@ def erase_supporter(supporter, user=None, reason="request"):
             )
             # The consent texts are the organisation's own words; they stay as proof
             # of what was shown, with no personal data in them.
+            run_hooks("membership_supporter_erased", supporter)
         audit(supporter.site, user, AuditEntry.Action.ERASE, supporter, reason=reason)
     supporter.refresh_from_db()
     return supporter
@@ -745,7 +772,11 @@ def person_export(supporter, include_special=False):
         if include_special:
             item["community"] = signup.community
         signups.append(item)
+    extra = {}
+    for hook in hooks.get_hooks("membership_person_export"):
+        extra.update(hook(supporter))
     return {
+        **extra,
         "organisation": supporter.site.site_name or supporter.site.hostname,
         "id": supporter.pk,
         "email": supporter.email,

@@ -38,7 +38,7 @@ from wagtail.models import Page
 from home.models import OrganisationSettings, OrganisationText
 from home.security import ratelimit
 
-from .constants import CONFIRM_PARAM, STATEMENT_SIGN_PATH, WITHDRAW_PARAM, SignUpKind
+from .constants import CONFIRM_PARAM, SIGNUP_PATHS, WITHDRAW_PARAM, SignUpKind
 from .records import MembershipSettings, SignUp
 from .tokens import issue_links, revoke
 
@@ -170,9 +170,10 @@ def _prepare(primary, pending, requested, unsent, language, now):
     days = MembershipSettings.for_site(site).confirmation_link_days
     details = {s.pk: s.proposed_details for s in pending}
     tokens = issue_links(supporter, page_id, list(details), days, now=now, details=details)
-    if page_url and primary.kind == SignUpKind.SIGNATURE:
-        # A statement is signed, and its links answered, on its sign page.
-        page_url += STATEMENT_SIGN_PATH
+    if page_url:
+        # A statement is signed, a congress registered for (…), and their links
+        # answered, on a page of its own under the page's URL.
+        page_url += SIGNUP_PATHS.get(primary.kind, "")
     base = page_url or site.root_url + "/"
     link = f"{base}?{CONFIRM_PARAM}={tokens[0]}"
     withdraw_link = f"{base}?{WITHDRAW_PARAM}={tokens[1]}"

@@ -9,7 +9,7 @@ from wagtail.models import GroupSitePermission
 
 from home.models import SiteRole
 
-from . import admin_views, demo
+from . import admin_views, demo, organisation_admin, organisation_flow
 
 OFFICER_PERMISSIONS = [
     "view_supporter",
@@ -18,6 +18,7 @@ OFFICER_PERMISSIONS = [
     "erase_supporter",
     "enter_paper_signatures",
     "view_signup",
+    "review_organisationapplication",
 ]
 
 
@@ -56,6 +57,16 @@ def register_admin_urls():
             admin_views.signup_withdraw,
             name="membership_signup_withdraw",
         ),
+        path(
+            "organisations/",
+            organisation_admin.applications_index,
+            name="membership_organisations",
+        ),
+        path(
+            "organisations/<int:pk>/",
+            organisation_admin.application_detail,
+            name="membership_organisation",
+        ),
     ]
 
 
@@ -67,6 +78,28 @@ class PeopleMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_people_menu_item():
     return PeopleMenuItem(_("People"), reverse("membership_people"), icon_name="group", order=250)
+
+
+class OrganisationsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return organisation_admin.user_can_review(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_organisations_menu_item():
+    return OrganisationsMenuItem(
+        _("Organisations' applications"),
+        reverse("membership_organisations"),
+        icon_name="site",
+        order=251,
+    )
+
+
+# Organisations' applications follow their contact person's sign-up.
+hooks.register("membership_signups_confirmed", organisation_flow.signups_confirmed)
+hooks.register("membership_signups_withdrawn", organisation_flow.signups_withdrawn)
+hooks.register("membership_supporter_erased", organisation_flow.supporter_erased)
+hooks.register("membership_person_export", organisation_flow.person_export)
 
 
 @hooks.register("site_role_permissions")

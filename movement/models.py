@@ -32,6 +32,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
+from home.alphabet import alphabetical_key
 from home.blocks import BaseStreamBlock
 from home.models import BasePage, IntroMixin
 from home.panels import CompleteInlinePanel
@@ -40,7 +41,6 @@ from membership.statements import StatementPageMixin
 from .accountability import (  # noqa: F401 (PLEDGE_PHOTO_FILTER: where it was)
     PLEDGE_PHOTO_FILTER,
     AccountabilityPageMixin,
-    alphabetical_key,
     pledge_summary,
 )
 from .blocks import AimBlock, MovementStreamBlock

@@ -365,6 +365,65 @@ def _outcome(visitor, org, request):
     visitor.sees(page.url, absent=["Rezoluta"])
 
 
+@scenario("congress.Question")
+def _question(visitor, org, request):
+    from congress.models import Question
+
+    page, _ = request.getfixturevalue("make_congress")(questions_enabled=True)
+    # A question waiting for moderation changes nothing the public sees.
+    question = Question.objects.create(congress=page, text="Pyetja e parë", language="sq")
+    visitor.sees(page.url, absent=["Pyetja e parë"])
+    question.status = Question.Status.APPROVED
+    question.moderated_at = timezone.now()
+    question.save()
+    visitor.sees(page.url, ["Pyetja e parë"])
+    question.answer = "Përgjigjja jonë"
+    question.answered_at = timezone.now()
+    question.save()
+    visitor.sees(page.url, ["Përgjigjja jonë"])
+    question.status = Question.Status.REJECTED
+    question.save()
+    visitor.sees(page.url, absent=["Pyetja e parë"])
+    question.delete()
+    visitor.sees(page.url, absent=["Pyetja e parë"])
+
+
+@scenario("membership.OrganisationApplication")
+def _organisation(visitor, org, request):
+    from membership.models import (
+        MemberOrganisationsPage,
+        OrganisationApplication,
+        SignUp,
+        Supporter,
+    )
+
+    page, _ = org.add_page(
+        MemberOrganisationsPage(title="Organizatat anëtare", slug="organizatat", consent_text="Po.")
+    )
+    contact = Supporter.objects.create(site=org.site, email="kontakt@example.org")
+    signup = SignUp.objects.create(
+        supporter=contact,
+        kind=SignUp.Kind.ORGANISATION,
+        page=page,
+        state=SignUp.State.CONFIRMED,
+        confirmed_at=timezone.now(),
+    )
+    # An application waiting for review changes nothing the public sees.
+    application = OrganisationApplication.objects.create(
+        signup=signup, site=org.site, name="Shoqata Drita", kind="association", work="Arsim."
+    )
+    visitor.sees(page.url, absent=["Shoqata Drita"])
+    application.review = OrganisationApplication.Review.APPROVED
+    application.approved_at = timezone.now()
+    application.save()
+    visitor.sees(page.url, ["Shoqata Drita"])
+    application.name = "Shoqata Drita e Re"
+    application.save()
+    visitor.sees(page.url, ["Shoqata Drita e Re"])
+    application.delete()
+    visitor.sees(page.url, absent=["Shoqata Drita"])
+
+
 @scenario("congress.Speaker")
 def _speaker(visitor, org, request):
     speaker = congress_fixtures.add_speaker(name="Arta Folësja")

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from movement.accountability import alphabetical_key
+from home.alphabet import alphabetical_key
 from movement.choices import Status
 from movement.models import CandidateRecord, Pledge, PledgeCommitment, ProgressUpdate
 

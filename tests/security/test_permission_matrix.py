@@ -46,14 +46,16 @@ from wagtail.models import (
 from wagtail.snippets.models import get_snippet_models
 from wagtail_localize.models import OverridableSegment, StringTranslation, Translation
 
+from congress.questions import Question
+from congress.registrations import Registration
 from home.models import SiteRole
 from membership import services as membership_services
-from membership.models import JoinPage
+from membership.models import JoinPage, OrganisationApplication
 from membership.records import ExportJob, SignUp, Supporter
 from movement.models import Pledge, PledgeCommitment
 
 from .conftest import HOST
-from .worlds import MARKER, ROLES, build_world
+from .worlds import MARKER, ROLES, add_congress_participation, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -182,6 +184,14 @@ class Filler:
         page, draft = b["page"], b["draft"]
         namespace = name.split(":")[0]
         image, document = b["image"], b["document"]
+        if kwarg == "congress_pk" or (kwarg == "page_id" and name.startswith("congress_")):
+            # Registrations (list, export, check-in, walk-in) and questions of B's congress.
+            return b["congress"].pk
+        if name == "congress_question_action":
+            if kwarg == "pk":
+                return b["question"].pk
+            if kwarg == "action":
+                return ("approve", False)
         if kwarg in ("page_id", "parent_page_id", "page_to_move_id", "page_pk"):
             if name.startswith("wagtailforms"):
                 return b["join_page"].pk
@@ -273,6 +283,8 @@ class Filler:
                 return b["supporter"].pk
             if name == "membership_export_download":
                 return b["export_job"].pk
+            if name == "membership_organisation":
+                return b["application"].pk
             if namespace.startswith(("wagtailsnippets_", "wagtailsnippetchoosers_")):
                 label = namespace.split("_", 1)[1].replace("_", ".", 1)
                 return self.snippet(apps.get_model(label)).pk
@@ -305,7 +317,7 @@ def add_b_extras(world, make_user):
         notify=False,
     )
     membership_services.confirm(ids)
-    supporter = Supporter.objects.get(site=b["site"])
+    supporter = Supporter.objects.get(site=b["site"], email=f"{MARKER.lower()}@example.org")
     editor_b = b["users"][SiteRole.EDITOR]
     b |= {
         "join_page": join,
@@ -329,7 +341,21 @@ def add_b_extras(world, make_user):
         ),
         "overridable_segment": OverridableSegment.objects.first(),
         "export_job": finished_export(b["site"], b["users"][SiteRole.MEMBERSHIP_OFFICER]),
+        "application": organisation_application(b["site"]),
     }
+
+
+def organisation_application(site):
+    """An organisation's application to B, waiting for review, its contact confirmed."""
+    contact = Supporter.objects.create(
+        site=site, email=f"kontakt-{MARKER.lower()}@example.org", given_name=MARKER
+    )
+    signup = SignUp.objects.create(
+        supporter=contact, kind=SignUp.Kind.ORGANISATION, state=SignUp.State.CONFIRMED
+    )
+    return OrganisationApplication.objects.create(
+        signup=signup, site=site, name=f"Shoqata {MARKER}", kind="ngo", work=MARKER
+    )
 
 
 def finished_export(site, officer):
@@ -399,6 +425,9 @@ def fingerprint(world):
         list(Group.objects.filter(site_role__site=site).values("pk", "name")),
         list(WorkflowState.objects.filter(pk=b["workflow_state"].pk).values()),
         list(site.roles.values()),
+        list(OrganisationApplication.objects.filter(site=site).values()),
+        list(Registration.objects.filter(congress=b["congress"]).values()),
+        list(Question.objects.filter(congress=b["congress"]).values()),
     )
 
 
@@ -438,6 +467,8 @@ def requests_to_make(world):
 @pytest.fixture
 def world(make_org, make_user):
     world = build_world(make_org, make_user)
+    add_congress_participation(world["a"])
+    add_congress_participation(world["b"])
     add_b_extras(world, make_user)
     return world
 

@@ -165,6 +165,69 @@ def build_side(org, tag, make_user, prefix):
     }
 
 
+def add_congress_participation(side):
+    """People registered for the side's congress (one with a place and checked in,
+    one waiting, one pending) and questions (pending, approved and answered); every
+    name and text carries the side's tag. Returns the dict with them added."""
+    from congress.questions import Question
+    from congress.registrations import Registration
+    from membership import services as membership_services
+    from membership.constants import SignUpKind
+    from membership.records import SignUp
+
+    congress = side["congress"]
+    tag = congress.title.split()[-1]
+    registrations = []
+    for n, status in enumerate(("place", "waitlist", "pending")):
+
+        def on_store(signup, status=status):
+            Registration.objects.update_or_create(
+                signup=signup,
+                defaults={
+                    "congress": congress,
+                    "mode": "in_person",
+                    "status": status,
+                    "organisation": f"OJQ {tag}",
+                    "accessibility": f"Nevoja {tag}",
+                },
+            )
+
+        ids = membership_services.store_submission(
+            site=side["site"],
+            page=congress,
+            language="sq",
+            email=f"{tag.lower()}-{n}-registrant@example.org",
+            person={"given_name": tag, "family_name": f"Pjesëmarrësi{n}"},
+            signups=[
+                {
+                    "kind": SignUpKind.REGISTRATION,
+                    "consents": [("signup", f"Pajtohem {tag}")],
+                    "on_store": on_store,
+                }
+            ],
+            notify=False,
+        )
+        if status != "pending":
+            SignUp.objects.filter(pk__in=ids).update(
+                state=SignUp.State.CONFIRMED, confirmed_at=timezone.now()
+            )
+        registrations.append(Registration.objects.get(signup_id=ids[0]))
+    Registration.objects.filter(pk=registrations[0].pk).update(checked_in_at=timezone.now())
+    questions = [
+        Question.objects.create(
+            congress=congress,
+            name=f"Pyetësi {tag}",
+            text=f"Pyetja {tag} {status}",
+            language="sq",
+            status=status,
+        )
+        for status in ("pending", "approved", "rejected")
+    ]
+    side |= {"registrations": registrations, "registration": registrations[0]}
+    side |= {"questions": questions, "question": questions[0]}
+    return side
+
+
 def build_world(make_org, make_user):
     a = make_org("org-a.example", default=True)
     b = make_org("org-b.example", name="Organizata B", name_en="Organisation B")
