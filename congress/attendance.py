@@ -8,7 +8,6 @@ at most (as signature counts do)."""
 from django.db.models import Count, Q
 
 from home.cache import limit_page_cache
-from membership.services import canonical_page_id
 
 from . import timing
 from .registrations import Registration
@@ -16,12 +15,12 @@ from .registrations import Registration
 ATTENDANCE_MAX_AGE = 60
 
 
-def attendance_counts(congress_id):
-    """[{"mode", "label", "registered", "checked_in"}] of the congress whose first
-    version is ``congress_id`` (one query); modes nobody registered for are left out."""
+def attendance_counts(page):
+    """[{"mode", "label", "registered", "checked_in"}] of the congress ``page`` (any
+    language version; one query); modes nobody registered for are left out."""
     found = {
         row["mode"]: row
-        for row in Registration.objects.filter(congress_id=congress_id)
+        for row in Registration.objects.filter(congress__translation_key=page.translation_key)
         .values("mode")
         .annotate(
             registered=Count("pk", filter=Q(status=Registration.Status.PLACE)),
@@ -52,7 +51,7 @@ def attendance_context(page, state, request=None):
     anyone registered; nothing before (the page does not say how full it is)."""
     if state not in (timing.LIVE, timing.AFTER):
         return {}
-    rows = attendance_counts(canonical_page_id(page))
+    rows = attendance_counts(page)
     if request is not None and (rows or page.registration_enabled):
         limit_page_cache(request, ATTENDANCE_MAX_AGE)
     if not rows:

@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail.admin.menu import MenuItem
 
+from membership.services import canonical_page_id
+
 from . import question_flow
 from .models import CongressPage
 from .permissions import staff_congresses
@@ -59,7 +61,7 @@ def _check_user(user):
 
 def _congress_or_404(user, page_id):
     page = get_object_or_404(CongressPage, pk=page_id)
-    page = question_flow.canonical_congress(page)
+    page = CongressPage.objects.get(pk=canonical_page_id(page))
     if not moderated_congresses(user).filter(pk=page.pk).exists():
         raise Http404
     return page

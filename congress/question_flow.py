@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from home.cache import limit_page_cache
+from membership.services import canonical_page_id
 
 from . import timing
 from .questions import Question
@@ -21,16 +22,6 @@ from .questions import Question
 #: ``LIVE_REFRESH_SECONDS``.
 LIVE_LIST_MAX_AGE = 15
 LIVE_REFRESH_SECONDS = 20
-
-
-def canonical_congress(page):
-    """The first version of the congress page: questions are kept there."""
-    from .models import CongressPage
-
-    return (
-        CongressPage.objects.filter(translation_key=page.translation_key).order_by("pk").first()
-        or page
-    )
 
 
 def questions_open(page, now):
@@ -128,7 +119,7 @@ def live_list_context(page, request, now):
 def store_question(page, fields):
     """A pending question of ``page``'s congress in the page's language."""
     return Question.objects.create(
-        congress=canonical_congress(page),
+        congress_id=canonical_page_id(page),
         language=page.locale.language_code,
         status=Question.Status.PENDING,
         **fields,

@@ -1,11 +1,13 @@
 """Questions and comments to a congress: the public form, what the congress page
 shows, the live list, and moderation by event staff of the congress's own site."""
 
+import io
 import json
 import re
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from congress import question_flow
@@ -312,9 +314,12 @@ def test_purge_rejected_after_30_days(congress, clock):
     recent.moderated_at = START - timedelta(days=2)
     recent.save()
     kept = approved(page)
-    assert question_flow.purge_rejected(now=START) == 1
+    clock.set(START)
+    out = io.StringIO()
+    call_command("congress_purge", stdout=out)  # the daily job
+    assert "1 rejected questions deleted" in out.getvalue()
     assert set(Question.objects.values_list("pk", flat=True)) == {recent.pk, kept.pk}
-    assert old.pk != recent.pk
+    assert question_flow.purge_rejected(now=START) == 0
 
 
 # -- moderation -------------------------------------------------------------------
