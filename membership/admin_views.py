@@ -391,12 +391,9 @@ def signup_withdraw(request, pk, signup_pk):
         SignUp.objects.select_related("page"), pk=signup_pk, supporter=person
     )
     if request.method == "POST":
-        withdrawn = (
-            SignUp.objects.filter(pk=signup.pk)
-            .exclude(state=SignUp.State.WITHDRAWN)
-            .update(state=SignUp.State.WITHDRAWN, withdrawn_at=timezone.now(), proposed_details={})
-        )
-        if withdrawn:
+        # As the person's own withdrawal link: the apps beside the sign-up follow
+        # (a congress place goes to the waiting list, an organisation leaves the list).
+        if services.withdraw_signups([signup.pk]):
             messages.success(request, _("The sign-up was withdrawn."))
         return redirect("membership_person", pk=person.pk)
     if signup.state == SignUp.State.WITHDRAWN:

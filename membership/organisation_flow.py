@@ -47,7 +47,12 @@ def store_application(signup, details):
     """Create or update the application beside ``signup`` (run by store_submission
     inside its transaction, perhaps twice on a retry: the result is the same)."""
     application = OrganisationApplication.objects.filter(signup=signup).first()
-    if application is not None and signup.state == SignUpState.CONFIRMED:
+    approved = (
+        application is not None and application.review == OrganisationApplication.Review.APPROVED
+    )
+    if application is not None and (signup.state == SignUpState.CONFIRMED or approved):
+        # What a member (or a confirmed contact) says now waits for staff: the public
+        # list never shows a name or a website nobody reviewed.
         changes = {
             name: value for name, value in details.items() if getattr(application, name) != value
         }
@@ -62,10 +67,8 @@ def store_application(signup, details):
         "proposed": {},
         "created_at": timezone.now(),
     }
-    if application is None or application.review != OrganisationApplication.Review.APPROVED:
-        # A pending or withdrawn application sent again is a new one for review; a
-        # member that withdrew and applies again keeps its place until staff decide.
-        defaults.update(review=OrganisationApplication.Review.WAITING, review_message="")
+    # A pending or withdrawn application sent again is a new one for review.
+    defaults.update(review=OrganisationApplication.Review.WAITING, review_message="")
     application, _created = OrganisationApplication.objects.update_or_create(
         signup=signup, defaults=defaults
     )

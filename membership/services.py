@@ -560,12 +560,21 @@ def withdraw(supporter, page_id=None):
     """Withdraw a person's sign-ups (those of the page ``page_id`` in any language,
     or all of them): they stop counting and are purged after the site's retention
     time. Returns how many were withdrawn."""
-    qs = SignUp.objects.filter(supporter=supporter).exclude(state=SignUp.State.WITHDRAWN)
+    qs = SignUp.objects.filter(supporter=supporter)
     if page_id is not None:
         keys = Page.objects.filter(pk=page_id).values("translation_key")
         qs = qs.filter(page__translation_key__in=keys)
+    return _withdraw(qs)
+
+
+def withdraw_signups(signup_ids):
+    """Withdraw these sign-ups (staff, at the person's request); how many were."""
+    return _withdraw(SignUp.objects.filter(pk__in=signup_ids))
+
+
+def _withdraw(qs):
     with transaction.atomic():
-        signups = list(qs.select_for_update(of=("self",)))
+        signups = list(qs.exclude(state=SignUp.State.WITHDRAWN).select_for_update(of=("self",)))
         SignUp.objects.filter(pk__in=[s.pk for s in signups]).update(
             state=SignUp.State.WITHDRAWN, withdrawn_at=timezone.now(), proposed_details={}
         )

@@ -348,6 +348,27 @@ class TestContactData:
         services.withdraw(application.signup.supporter, application.signup.page_id)
         assert member_organisations(org.site) == []
 
+    def test_a_member_that_withdrew_and_applies_again_changes_nothing_unreviewed(
+        self, submit, client, org, members_page
+    ):
+        sq, _en = members_page
+        application = apply_and_confirm(submit, client, org, sq)
+        review(application, "approved", "", None)
+        services.withdraw(application.signup.supporter, application.signup.page_id)
+        mail.outbox.clear()
+        apply_and_confirm(
+            submit,
+            client,
+            org,
+            sq,
+            organisation_name="Diçka Tjetër",
+            web_address="https://tjeter.example.org",
+        )
+        [row] = member_organisations(org.site)
+        assert row["name"] == "Shoqata Zëri i të Rinjve"  # as reviewed
+        application.refresh_from_db()
+        assert application.proposed["name"] == "Diçka Tjetër"  # waits for staff
+
     def test_erasure_clears_proposals_and_unlists(self, submit, client, org, members_page):
         sq, _en = members_page
         application = apply_and_confirm(submit, client, org, sq)
