@@ -18,7 +18,8 @@ from home.models import BasePage
 
 from . import services
 from .forms import JoinForm, VolunteerForm
-from .organisations import MemberOrganisationsPage, OrganisationApplication
+from .organisation_pages import MemberOrganisationsPage
+from .organisations import OrganisationApplication
 from .records import (
     AuditEntry,
     ConsentRecord,

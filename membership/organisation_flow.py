@@ -28,9 +28,9 @@ from home.alphabet import alphabetical_key
 from home.cache import invalidate_sites
 
 from .constants import WITHDRAW_PARAM, SignUpKind, SignUpState
-from .organisations import MemberOrganisationsPage, OrganisationApplication
+from .organisations import OrganisationApplication
 from .records import MembershipSettings
-from .tasks import _page_link, sender_identity
+from .tasks import page_link, sender_identity
 from .tokens import issue_links
 
 logger = logging.getLogger(__name__)
@@ -108,16 +108,6 @@ def member_organisations(site):
     return sorted(organisations, key=lambda row: (alphabetical_key(row["name"]), row["pk"]))
 
 
-def members_page(site):
-    """The live member organisations page of ``site`` (its first version), or None."""
-    return (
-        MemberOrganisationsPage.objects.live()
-        .descendant_of(site.root_page, inclusive=False)
-        .order_by("pk")
-        .first()
-    )
-
-
 # -- review -----------------------------------------------------------------------------
 
 
@@ -147,7 +137,7 @@ def send_review_email(application, now=None):
         return None
     language = signup.language or settings.LANGUAGE_CODE
     site = supporter.site
-    page_id, page_url = _page_link(signup.page_id, language)
+    page_id, page_url = page_link(signup.page_id, language)
     days = MembershipSettings.for_site(site).confirmation_link_days
     tokens = issue_links(supporter, page_id, [signup.pk], days, now=now)
     base = (page_url or site.root_url + "/").rstrip("/") + "/"

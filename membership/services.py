@@ -155,8 +155,11 @@ def hit_rate_limit(request, form=None):
     that store cannot be reached the limit is not applied and a warning is logged:
     a sign-up is never lost to it."""
     address = client_address(request)
+    sender = _sender(form)
     limit, window = settings.MEMBERSHIP_RATE_LIMIT
-    if not ratelimit.allow(f"membership:signup:{address}:{_sender(form)}", limit, window):
+    # A form without an address (a question to a congress) has only the limit per
+    # address: a whole hall on the venue's network asks through one.
+    if sender and not ratelimit.allow(f"membership:signup:{address}:{sender}", limit, window):
         return window
     limit, window = settings.MEMBERSHIP_ADDRESS_RATE_LIMIT
     if not ratelimit.allow(f"membership:signup-address:{address}", limit, window):

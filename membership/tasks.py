@@ -56,7 +56,7 @@ def _page_in_language(page_id, language):
     return found or pages.filter(pk=page_id).first()
 
 
-def _page_link(page_id, language):
+def page_link(page_id, language):
     """(id, full URL) of ``_page_in_language``; (None, None) when there is no such
     page."""
     page = _page_in_language(page_id, language)
@@ -89,9 +89,12 @@ WAITING = (SignUp.EmailStatus.QUEUED, SignUp.EmailStatus.FAILED, SignUp.EmailSta
 SENDING_GRACE = timedelta(minutes=15)
 
 
-def retry_delay(attempts):
-    """The wait after the ``attempts``-th failure: 2, 4, 8… minutes, capped."""
-    return timedelta(seconds=min(60 * 2 ** min(attempts, 20), settings.MEMBERSHIP_EMAIL_RETRY_CAP))
+def retry_delay(attempts, cap=None):
+    """The wait after the ``attempts``-th failure: 2, 4, 8… minutes, at most ``cap``
+    (a timedelta; by default ``MEMBERSHIP_EMAIL_RETRY_CAP`` seconds). The other apps'
+    emails back off the same way."""
+    cap = cap if cap is not None else timedelta(seconds=settings.MEMBERSHIP_EMAIL_RETRY_CAP)
+    return min(timedelta(minutes=2 ** min(attempts, 20)), cap)
 
 
 def deliver_confirmation(signup_ids, language=None, now=None):
@@ -165,7 +168,7 @@ def _prepare(primary, pending, requested, unsent, language, now):
         return None
 
     language = language or primary.language or settings.LANGUAGE_CODE
-    page_id, page_url = _page_link(primary.page_id, language)
+    page_id, page_url = page_link(primary.page_id, language)
     site = supporter.site
     days = MembershipSettings.for_site(site).confirmation_link_days
     details = {s.pk: s.proposed_details for s in pending}

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
 
+from membership import tasks as membership_tasks
 from membership.services import site_for_page
 from membership.tasks import sender_identity
 
@@ -52,7 +53,7 @@ SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
 
 def retry_delay(attempts):
     """The wait after the ``attempts``-th failure: 2, 4, 8… minutes, capped."""
-    return min(timedelta(minutes=2 ** min(attempts, 20)), RETRY_CAP)
+    return membership_tasks.retry_delay(attempts, cap=RETRY_CAP)
 
 
 def queue_email(pledge_id, message):
