@@ -48,11 +48,12 @@ def attendance_counts(page):
 
 def attendance_context(page, state, request=None):
     """``attendance``: the counts, while the congress is live and after it, when
-    anyone registered; nothing before (the page does not say how full it is)."""
+    anyone registered; nothing before (the page does not say
+    how full it is)."""
     if state not in (timing.LIVE, timing.AFTER):
         return {}
     rows = attendance_counts(page)
-    if request is not None and (rows or page.registration_enabled):
+    if request is not None and (rows or page.first_version.registration_enabled):
         limit_page_cache(request, ATTENDANCE_MAX_AGE)
     if not rows:
         return {}

@@ -319,6 +319,17 @@ class CongressPage(
         )
         return "https://www.openstreetmap.org/search?" + urlencode({"query": query})
 
+    @cached_property
+    def first_version(self):
+        """The congress's first version (any language): its registration, places
+        and questions settings hold for every translation."""
+        if not self.pk:
+            return self
+        first = (
+            CongressPage.objects.filter(translation_key=self.translation_key).order_by("pk").first()
+        )
+        return first if first is not None and first.pk != self.pk else self
+
     # Streams -------------------------------------------------------------------------
 
     @cached_property

@@ -16,6 +16,7 @@ from membership.services import canonical_page_id
 
 from . import timing
 from .questions import Question
+from .registration_flow import canonical_congress
 
 #: While the congress is live the list fragment (``questions/live/``) is kept in the
 #: page cache at most this long; the page's script asks for it every
@@ -26,8 +27,13 @@ LIVE_REFRESH_SECONDS = 20
 
 def questions_open(page, now):
     """Questions are taken before and during the congress, when event staff turned
-    them on."""
-    return bool(page.questions_enabled) and page.state_at(now) != timing.AFTER
+    them on (on the congress's first version, for every translation)."""
+    return questions_enabled(page) and page.state_at(now) != timing.AFTER
+
+
+def questions_enabled(page):
+    """Whether event staff turned questions on, as the first version says."""
+    return bool(canonical_congress(page).questions_enabled)
 
 
 def session_titles(page):
@@ -84,7 +90,7 @@ def question_urls(page, request=None):
 def question_context(page, request, now):
     """Approved questions (newest first and by session) and answered ones for the
     outcomes."""
-    if not page.pk or not page.questions_enabled:
+    if not page.pk or not questions_enabled(page):
         # Questions turned off: none shown, and no query for them.
         return {}
     state = page.state_at(now)

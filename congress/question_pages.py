@@ -38,7 +38,7 @@ class QuestionPageMixin(models.Model):
     @path("questions/", name="questions")
     def questions_page(self, request):
         """The form to send a question or comment, its POST, and its thank-you state."""
-        if not self.questions_enabled:
+        if not question_flow.questions_enabled(self):
             raise Http404
         now = timezone.now()
         url, _live_url = question_flow.question_urls(self, request)
@@ -80,7 +80,7 @@ class QuestionPageMixin(models.Model):
     @path("questions/live/", name="questions_live")
     def questions_live(self, request):
         """The approved questions as an HTML fragment, for the live page's refresh."""
-        if not self.questions_enabled:
+        if not question_flow.questions_enabled(self):
             raise Http404
         context = question_flow.live_list_context(self, request, timezone.now())
         response = TemplateResponse(request, "congress/includes/question_list.html", context)

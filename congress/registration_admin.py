@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -26,17 +27,20 @@ from wagtail.admin.menu import MenuItem
 
 from home import csvsafe
 from membership import services as membership_services
-from membership.constants import SignUpKind
+from membership.emails import EmailAddressField
 from membership.exports import cell
-from membership.records import AuditEntry, SignUp
+from membership.records import AuditEntry, ConsentRecord, SignUp
 
 from .permissions import staff_congresses
+from .registration_flow import lock_congress, move_up
+from .registration_forms import registration_signup
 from .registrations import Registration
 
 PER_PAGE = 100
 #: Rows the check-in screen shows at once (a search narrows them).
 CHECKIN_ROWS = 300
-#: Who comes to the door: a pending or cancelled registration is not on the list.
+#: Who comes to the door: in person, with a place, or (in a section of its own) on
+#: the waiting list; pending, cancelled and online registrations are not on the list.
 AT_THE_DOOR = (Registration.Status.PLACE, Registration.Status.WAITLIST)
 
 
@@ -298,7 +302,7 @@ def checkin(request, congress_pk):
     if request.method == "POST":
         return _checkin_post(request, congress)
     q = request.GET.get("q", "").strip()[:100]
-    people = _registrations(congress).filter(status__in=AT_THE_DOOR)
+    people = _door(congress)
     if q:
         people = people.filter(name_query(q))
     people = list(
@@ -306,16 +310,24 @@ def checkin(request, congress_pk):
             : CHECKIN_ROWS + 1
         ]
     )
+    more = len(people) > CHECKIN_ROWS
+    people = people[:CHECKIN_ROWS]
     return TemplateResponse(
         request,
         "congress/admin/registrations_checkin.html",
         {
             "congress": congress,
             "q": q,
-            "people": people[:CHECKIN_ROWS],
-            "more": len(people) > CHECKIN_ROWS,
+            "people": [r for r in people if r.status == Registration.Status.PLACE],
+            "waiting": [r for r in people if r.status == Registration.Status.WAITLIST],
+            "more": more,
         },
     )
+
+
+def _door(congress):
+    """The registrations the check-in screen knows: in person, a place or waiting."""
+    return _registrations(congress).filter(mode=Registration.Mode.IN_PERSON, status__in=AT_THE_DOOR)
 
 
 def _checkin_post(request, congress):
@@ -325,11 +337,21 @@ def _checkin_post(request, congress):
     except ValueError:
         messages.error(request, _("Choose a person to check in."))
         return redirect(_checkin_url(congress, q))
-    registration = get_object_or_404(_registrations(congress).filter(status__in=AT_THE_DOOR), pk=pk)
+    registration = get_object_or_404(_door(congress), pk=pk)
     name = registration.signup.supporter.full_name or registration.signup.supporter.email or pk
     if request.POST.get("action") == "undo":
+        # The check-in only: a place given at the door stays (it was used).
         Registration.objects.filter(pk=pk).update(checked_in_at=None, checked_in_by=None)
         messages.success(request, _("Check-in of %(name)s undone.") % {"name": name})
+    elif registration.status == Registration.Status.WAITLIST:
+        if _check_in_from_waitlist(congress, pk, request.user):
+            messages.success(
+                request,
+                _("%(name)s was on the waiting list: they now have a place and are checked in.")
+                % {"name": name},
+            )
+        else:
+            messages.info(request, _("%(name)s was already checked in.") % {"name": name})
     else:
         changed = Registration.objects.filter(pk=pk, checked_in_at__isnull=True).update(
             checked_in_at=timezone.now(), checked_in_by=request.user
@@ -341,13 +363,40 @@ def _checkin_post(request, congress):
     return redirect(_checkin_url(congress, q, anchor=f"r{pk}"))
 
 
+def _check_in_from_waitlist(congress, pk, user):
+    """Someone waiting who came to the door: a place (counted like any other, as a
+    walk-in is) and checked in, with the congress locked. False when they had been
+    checked in already."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock_congress(congress.pk)
+        registration = _door(congress).select_for_update(of=("self",)).filter(pk=pk).first()
+        if registration is None or registration.checked_in_at is not None:
+            return False
+        if registration.status == Registration.Status.WAITLIST:
+            registration.status = Registration.Status.PLACE
+            registration.status_changed_at = now
+        registration.proposed = {}
+        registration.checked_in_at, registration.checked_in_by = now, user
+        registration.save(
+            update_fields=[
+                "status",
+                "status_changed_at",
+                "proposed",
+                "checked_in_at",
+                "checked_in_by",
+            ]
+        )
+    return True
+
+
 # -- walk-ins -----------------------------------------------------------------------
 
 
 class WalkInForm(forms.Form):
     given_name = forms.CharField(label=gettext_lazy("Given name"), max_length=100)
     family_name = forms.CharField(label=gettext_lazy("Family name"), max_length=100)
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=gettext_lazy("Email"),
         required=False,
         help_text=gettext_lazy("Optional. Without it, the person gets no emails."),
@@ -366,35 +415,71 @@ class WalkInForm(forms.Form):
 
 def store_walk_in(congress, data, user):
     """A confirmed registration with a place, in person, checked in now (staff saw
-    the person at the door, whatever the capacity says); the same address as an
-    earlier registration updates that one. Returns the Registration."""
-    now = timezone.now()
+    the person at the door, whatever the capacity says). One path with the public
+    form: the sign-up spec is ``registration_signup`` and a new one is kept by its
+    ``on_store``; the same address as an earlier registration updates that one.
+    Everything happens in the storing transaction with the congress locked: a place
+    the person held in another mode goes to that mode's waiting list, changes still
+    waiting for the emailed link are dropped, and a withdrawn or unconfirmed sign-up
+    that comes back gets the consent staff recorded. Returns the Registration."""
     site = congress.get_site()
     language = membership_services.page_language(congress)
-    consents = [("signup", congress.registration_consent_text)] if "consent" in data else []
+    consent = congress.registration_consent_text if data.get("consent") else None
+    spec = registration_signup(
+        congress,
+        mode=Registration.Mode.IN_PERSON,
+        organisation=data.get("organisation") or "",
+        consent=consent,
+    )
+    store_new = spec["on_store"]
 
     def on_store(signup):
+        now = timezone.now()
+        # The sign-up first, then the congress: the order membership's withdraw uses.
+        signup = SignUp.objects.select_for_update().get(pk=signup.pk)
+        lock_congress(congress.pk)
+        existing = Registration.objects.select_for_update().filter(signup=signup).first()
+        if existing is None:
+            # New: a confirmed staff-entered sign-up, kept with a place and walk_in.
+            store_new(signup)
+            Registration.objects.filter(signup=signup).update(
+                mode=Registration.Mode.IN_PERSON,
+                status=Registration.Status.PLACE,
+                proposed={},
+                checked_in_at=now,
+                checked_in_by=user,
+            )
+            return
         if signup.state != SignUp.State.CONFIRMED:
+            # Withdrawn or never confirmed: staff saw the person and the consent box.
             SignUp.objects.filter(pk=signup.pk).update(
                 state=SignUp.State.CONFIRMED, confirmed_at=now, withdrawn_at=None
             )
-        existing = Registration.objects.filter(signup=signup).first()
-        keeps_place = existing is not None and existing.status == Registration.Status.PLACE
-        was_in = existing is not None and existing.checked_in_at is not None
-        defaults = {
-            "congress": congress,
-            "mode": Registration.Mode.IN_PERSON,
-            "status": Registration.Status.PLACE,
-            "checked_in_at": existing.checked_in_at if was_in else now,
-            "checked_in_by": existing.checked_in_by if was_in else user,
-        }
-        if not keeps_place:
-            defaults["status_changed_at"] = now
-        if existing is None:
-            defaults["walk_in"] = True
+            if consent:
+                ConsentRecord.objects.create(
+                    signup=signup,
+                    purpose=ConsentRecord.Purpose.SIGNUP,
+                    text=consent,
+                    language=language,
+                    page=congress,
+                    revision_id=congress.live_revision_id or congress.latest_revision_id,
+                    method=SignUp.Source.PAPER,
+                    given_at=now,
+                )
+        old_mode, old_status = existing.mode, existing.status
+        existing.mode = Registration.Mode.IN_PERSON
+        existing.status = Registration.Status.PLACE
+        if (old_mode, old_status) != (existing.mode, existing.status):
+            existing.status_changed_at = now
+        existing.proposed = {}
         if data.get("organisation"):
-            defaults["organisation"] = data["organisation"]
-        Registration.objects.update_or_create(signup=signup, defaults=defaults)
+            existing.organisation = data["organisation"]
+        if existing.checked_in_at is None:
+            existing.checked_in_at, existing.checked_in_by = now, user
+        existing.save()
+        if old_status == Registration.Status.PLACE and old_mode != existing.mode:
+            # The place held in the other mode is free for its waiting list.
+            move_up(congress.pk, old_mode)
 
     # store_submission runs on_store in its transaction (and again on a retry).
     ids = membership_services.store_submission(
@@ -403,14 +488,7 @@ def store_walk_in(congress, data, user):
         language=language,
         email=data.get("email") or "",
         person={"given_name": data["given_name"], "family_name": data["family_name"]},
-        signups=[
-            {
-                "kind": SignUpKind.REGISTRATION,
-                "consents": consents,
-                "fields": {},
-                "on_store": on_store,
-            }
-        ],
+        signups=[{**spec, "on_store": on_store}],
         entered_by=user,
         notify=False,
     )

@@ -196,6 +196,8 @@ def prepare(row, now):
         name = f"congress/email/{row.message}"
         subject = render_to_string(f"{name}_subject.txt", context)
         body = render_to_string(f"{name}.txt", context)
+        # The text body is plain text rendered without escaping, and comes back marked
+        # safe: message.html escapes it again (force_escape) before making links.
         html = render_to_string("congress/email/message.html", {**context, "body": body})
         calendar = (
             congress_calendar(page) if row.message in (M.PLACE, M.MOVED_UP, M.WAITLIST) else None

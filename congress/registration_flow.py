@@ -23,6 +23,7 @@ from home.cache import limit_page_cache
 from home.dates import format_moment
 from membership.constants import SignUpKind
 
+from .registration_emails import queue_outbox
 from .registrations import Registration, RegistrationEmail
 
 #: What a later form may change in a confirmed registration.
@@ -36,14 +37,33 @@ REGISTRATION_CLOSED = "closed"
 # -- the state of registration -------------------------------------------------------
 
 
+def canonical_congress(page):
+    """The congress's first version, whose settings (registration on, closing time,
+    places, questions on) hold for every translation (``CongressPage.first_version``,
+    looked up once per page object)."""
+    return page.first_version
+
+
+def offered_modes(page):
+    """The ways of attending the congress takes registrations for (0 places: not
+    offered; None: no limit), as the congress's first version says for every
+    translation."""
+    page = canonical_congress(page)
+    modes = []
+    if page.in_person_places != 0:
+        modes.append(Registration.Mode.IN_PERSON)
+    if page.online_places != 0:
+        modes.append(Registration.Mode.ONLINE)
+    return modes
+
+
 def registration_closes(page):
     return page.registration_closes_at or page.start_at
 
 
 def registration_state(page, now=None):
     """REGISTRATION_OFF (not taken), REGISTRATION_OPEN or REGISTRATION_CLOSED."""
-    from .registration_forms import offered_modes
-
+    page = canonical_congress(page)
     now = now or timezone.now()
     if not page.registration_enabled or not offered_modes(page):
         return REGISTRATION_OFF
@@ -65,7 +85,7 @@ def registration_context(page, request, now):
     if state == REGISTRATION_OFF or now >= page.end_at:
         # After the congress there is nothing to say about registering.
         return {"registration": None}
-    closes = registration_closes(page)
+    closes = registration_closes(canonical_congress(page))
     if state == REGISTRATION_OPEN and request is not None:
         limit_page_cache(request, max(1, int((closes - now).total_seconds()) + 1))
     return {
@@ -82,9 +102,8 @@ def registration_context(page, request, now):
 
 
 def _page_model():
-    from .models import CongressPage
-
-    return CongressPage
+    # CongressPage, through the registration's key: its module imports this one.
+    return Registration._meta.get_field("congress").related_model
 
 
 def store_registration(signup, details):
@@ -152,7 +171,7 @@ def apply_change(registration, proposed):
         if moved:
             _allocate(registration)
             if old_status == Registration.Status.PLACE:
-                _move_up(registration.congress_id, old_mode)
+                move_up(registration.congress_id, old_mode)
     return True
 
 
@@ -193,9 +212,13 @@ def _allocate(registration):
     queue_emails([(registration, message)])
 
 
-def _move_up(congress_id, mode):
-    """Give free places of ``mode`` to the first on its waiting list, in order."""
+def move_up(congress_id, mode):
+    """Give free places of ``mode`` to the first on its waiting list, in order.
+    Nobody moves up once the congress has begun (a "place" email would come too
+    late)."""
     congress = _page_model().objects.get(pk=congress_id)
+    if timezone.now() >= congress.start_at:
+        return []
     limit = capacity(congress, mode)
     free = None if limit is None else limit - places_taken(congress_id, mode)
     waiting = Registration.objects.select_for_update().filter(
@@ -218,7 +241,7 @@ def fill_free_places(congress_id, mode):
     number of places); returns the registrations moved up (each is emailed)."""
     with transaction.atomic():
         lock_congress(congress_id)
-        return _move_up(congress_id, mode)
+        return move_up(congress_id, mode)
 
 
 def signups_confirmed(signups):
@@ -270,13 +293,11 @@ def signups_withdrawn(signups):
                 registration.save(update_fields=["status", "status_changed_at", "proposed"])
             queue_emails(told)
             for mode in sorted(freed):
-                _move_up(congress_id, mode)
+                move_up(congress_id, mode)
 
 
 def queue_emails(items):
     """Put emails in the outbox and hand them to the task backend after commit."""
-    from .registration_emails import queue_outbox
-
     queue_outbox(items)
 
 
@@ -284,11 +305,36 @@ def queue_emails(items):
 
 
 def supporter_erased(supporter):
-    """``membership_supporter_erased`` hook: the registration's personal parts go
-    (the mode and status stay in the counts)."""
-    Registration.objects.filter(signup__supporter=supporter).update(
-        organisation="", role="", accessibility="", proposed={}
+    """``membership_supporter_erased`` hook: the registration's personal parts go,
+    and it is cancelled (no email: there is no address): a place it held goes to the
+    first on the waiting list. The mode stays in the counts."""
+    congresses = sorted(
+        set(
+            Registration.objects.filter(signup__supporter=supporter).values_list(
+                "congress_id", flat=True
+            )
+        )
     )
+    with transaction.atomic():
+        for congress_id in congresses:
+            lock_congress(congress_id)
+            freed = set()
+            now = timezone.now()
+            for registration in Registration.objects.select_for_update().filter(
+                signup__supporter=supporter, congress_id=congress_id
+            ):
+                if registration.status == Registration.Status.PLACE:
+                    freed.add(registration.mode)
+                if registration.status != Registration.Status.CANCELLED:
+                    registration.status = Registration.Status.CANCELLED
+                    registration.status_changed_at = now
+                registration.organisation = ""
+                registration.role = ""
+                registration.accessibility = ""
+                registration.proposed = {}
+                registration.save()
+            for mode in sorted(freed):
+                move_up(congress_id, mode)
     RegistrationEmail.objects.filter(
         registration__signup__supporter=supporter,
         status__in=[RegistrationEmail.Status.QUEUED, RegistrationEmail.Status.FAILED],

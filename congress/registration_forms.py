@@ -8,18 +8,8 @@ from membership.constants import MUNICIPALITY_CHOICES, SignUpKind
 from membership.emails import EmailAddressField
 from membership.forms import PublicForm, TextField
 
+from .registration_flow import offered_modes, store_registration
 from .registrations import Registration
-
-
-def offered_modes(page):
-    """The ways of attending the congress takes registrations for (0 places: not
-    offered; None: no limit)."""
-    modes = []
-    if page.in_person_places != 0:
-        modes.append(Registration.Mode.IN_PERSON)
-    if page.online_places != 0:
-        modes.append(Registration.Mode.ONLINE)
-    return modes
 
 
 def registration_signup(page, *, mode, organisation="", role="", accessibility="", consent=None):
@@ -27,8 +17,6 @@ def registration_signup(page, *, mode, organisation="", role="", accessibility="
     ``on_store`` keeps the ``Registration`` beside the sign-up. Staff entering a
     walk-in (``store_submission(entered_by=...)``) use it too: the sign-up is then
     confirmed at once and the registration has a place and ``walk_in`` set."""
-    from .registration_flow import store_registration
-
     details = {
         "mode": mode,
         "organisation": organisation,

@@ -95,7 +95,9 @@ class RegistrationPageMixin(models.Model):
             "register_url": url,
             "page_subpath": self.reverse_subpage("register").lstrip("/"),
             "registration_state": state,
-            "registration_closes_text": format_moment(registration_flow.registration_closes(self)),
+            "registration_closes_text": format_moment(
+                registration_flow.registration_closes(registration_flow.canonical_congress(self))
+            ),
             "registration_thanks": request.GET.get(THANKS_PARAM) == "1",
             "confirmation": confirmation,
             "change": change,

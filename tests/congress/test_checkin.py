@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from congress.attendance import ATTENDANCE_MAX_AGE, attendance_context
+from congress.registration_admin import counts
 from congress.registrations import Registration
 from congress.timing import AFTER, BEFORE, LIVE
 from membership.records import ConsentRecord, SignUp, Supporter
@@ -47,9 +48,12 @@ def door(two_sites):
 def test_the_door_list_shows_who_may_come(client, staff, two_sites, door):
     response = client.get(checkin_url(two_sites["page_a"]))
     assert response.status_code == 200
-    shown = {r.pk for r in response.context["people"]}
-    assert shown == {door["arta"].pk, door["besa"].pk}
+    assert [r.pk for r in response.context["people"]] == [door["arta"].pk]
+    assert [r.pk for r in response.context["waiting"]] == [door["besa"].pk]
     body = response.content.decode()
+    # The staff's language here is Albanian: the two sections and each button's status.
+    assert 'id="checkin-waiting"' in body and "Në sallë, me vend" in body
+    assert "(ka vend)" in body and "(në listën e pritjes)" in body
     assert "Sekretb" not in body
     assert 'name="csrfmiddlewaretoken"' in body
     assert f'id="r{door["arta"].pk}"' in body
@@ -57,7 +61,8 @@ def test_the_door_list_shows_who_may_come(client, staff, two_sites, door):
 
 def test_search_by_name(client, staff, two_sites, door):
     response = client.get(checkin_url(two_sites["page_a"]), {"q": "gash"})
-    assert [r.pk for r in response.context["people"]] == [door["besa"].pk]
+    assert [r.pk for r in response.context["waiting"]] == [door["besa"].pk]
+    assert response.context["people"] == []
     response = client.get(checkin_url(two_sites["page_a"]), {"q": "nobody"})
     assert response.context["people"] == []
 
@@ -71,7 +76,8 @@ def test_the_list_is_one_query_however_many_people(client, staff, two_sites, doo
         register(page, f"Emri{n}", f"Mbiemri{n}", f"p{n}@example.org")
     with CaptureQueriesContext(connection) as many:
         response = client.get(checkin_url(page))
-    assert len(response.context["people"]) == 17
+    assert len(response.context["people"]) == 16
+    assert len(response.context["waiting"]) == 1
     assert len(many) == len(few)
     registration_queries = [
         q for q in many.captured_queries if 'FROM "congress_registration"' in q["sql"]
@@ -103,7 +109,8 @@ def test_check_in_and_undo(client, staff, two_sites, door):
 
 def test_check_in_refuses_what_is_not_at_this_door(client, staff, two_sites, door):
     page = two_sites["page_a"]
-    for registration in (door["b"], door["cancelled"], door["pending"]):
+    online = register(page, "Onla", "Inë", "online@example.org", mode="online")
+    for registration in (door["b"], door["cancelled"], door["pending"], online):
         response = client.post(checkin_url(page), {"registration": registration.pk})
         assert response.status_code == 404
         registration.refresh_from_db()
@@ -212,6 +219,73 @@ def test_walk_in_with_the_address_of_a_registration(client, staff, two_sites):
     assert waiting.mode == Registration.Mode.IN_PERSON
     assert waiting.checked_in_at is not None
     assert not waiting.walk_in
+
+
+def test_checking_in_someone_waiting_gives_a_place(client, staff, two_sites, door):
+    """Someone on the waiting list who is let in at the door has a place: the hall's
+    count says so, and the waiting list will not move them up later."""
+    page = two_sites["page_a"]
+    besa = door["besa"]
+    response = client.post(checkin_url(page), {"registration": besa.pk, "action": "in"})
+    assert response.status_code == 302
+    besa.refresh_from_db()
+    assert besa.status == Registration.Status.PLACE
+    assert besa.checked_in_at is not None and besa.checked_in_by == staff
+    counted = {row["mode"]: row for row in counts(page)}
+    assert counted["in_person"]["places"] == 2 and counted["in_person"]["waitlist"] == 0
+    # Undo takes back the check-in, not the place (it was used).
+    client.post(checkin_url(page), {"registration": besa.pk, "action": "undo"})
+    besa.refresh_from_db()
+    assert besa.status == Registration.Status.PLACE and besa.checked_in_at is None
+
+
+def test_walk_in_frees_a_place_in_the_other_mode(client, staff, two_sites):
+    """An online registration with a place walks in: the online place goes to the
+    first on the online waiting list, and a pending change is dropped."""
+    page = two_sites["page_a"]
+    page.online_places = 1
+    page.save()
+    online = register(
+        page, "Dita", "Hoxha", "dita@example.org", mode="online", proposed={"role": "x"}
+    )
+    waiting = register(page, "Ema", "Berisha", "ema@example.org", mode="online", status="waitlist")
+    response = client.post(
+        walk_in_url(page),
+        {"given_name": "Dita", "family_name": "Hoxha", "email": "dita@example.org"},
+    )
+    assert response.status_code == 302
+    online.refresh_from_db()
+    waiting.refresh_from_db()
+    assert online.mode == Registration.Mode.IN_PERSON
+    assert online.status == Registration.Status.PLACE
+    assert online.proposed == {}
+    assert online.checked_in_at is not None
+    assert waiting.status == Registration.Status.PLACE
+    assert waiting.emails.filter(message="moved_up").exists()
+
+
+def test_walk_in_revives_a_withdrawn_sign_up_with_its_consent(client, staff, two_sites):
+    page = two_sites["page_a"]
+    page.registration_consent_text = "Pajtohem përsëri."
+    page.save()
+    gone = register(page, "Fati", "Kelmendi", "fati@example.org", status="cancelled")
+    SignUp.objects.filter(pk=gone.signup_id).update(state=SignUp.State.WITHDRAWN)
+    response = client.post(
+        walk_in_url(page),
+        {
+            "given_name": "Fati",
+            "family_name": "Kelmendi",
+            "email": "fati@EXAMPLE.org",
+            "consent": "on",
+        },
+    )
+    assert response.status_code == 302
+    gone.refresh_from_db()
+    assert gone.status == Registration.Status.PLACE and gone.checked_in_at is not None
+    signup = SignUp.objects.get(pk=gone.signup_id)
+    assert signup.state == SignUp.State.CONFIRMED and signup.withdrawn_at is None
+    assert ConsentRecord.objects.filter(signup=signup, text="Pajtohem përsëri.").exists()
+    assert Registration.objects.count() == 1
 
 
 # -- attendance in the outcomes -------------------------------------------------------

@@ -172,7 +172,8 @@ def test_honeypot_gets_thanks_and_stores_nothing(client, org, congress):
 
 def test_rate_limit(client, org, congress, settings):
     page, _ = congress
-    settings.MEMBERSHIP_RATE_LIMIT = (2, 3600)
+    # No email on a question: only the limit per address (a hall shares one).
+    settings.MEMBERSHIP_ADDRESS_RATE_LIMIT = (2, 3600)
     for seconds in (60, 61):
         response = post(client, org, page, question_data(form_time=old_token(seconds)))
         assert response.status_code == 302
@@ -418,3 +419,12 @@ def test_actions_need_post_and_a_known_action(client, questions_ab):
 def test_anonymous_visitors_go_to_the_login(client, questions_ab):
     response = client.post(action(questions_ab["a"].pk, "approve"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_turning_questions_off_on_the_first_version_closes_every_translation(client, org, congress):
+    page, page_en = congress
+    page.questions_enabled = False
+    publish(page)
+    assert client.get(form_url(page_en), HTTP_HOST=org.hostname).status_code == 404
+    assert post(client, org, page_en, question_data()).status_code == 404
+    assert not Question.objects.exists()

@@ -470,8 +470,102 @@ def test_more_places_move_the_waiting_list_up(client, org, congress):
     mail.outbox.clear()
     sq.in_person_places = 3
     sq.save_revision().publish()
-    moved = fill_free_places(sq.pk, "in_person")
-    assert [r.signup.supporter.email for r in moved] == ["p2@example.org"]
+    # Publishing moved p2 up already (the page_published receiver); filling again
+    # moves nobody and sends nothing more.
+    assert fill_free_places(sq.pk, "in_person") == []
+    assert registration_of("p2@example.org").status == "place"
     assert registration_of("p3@example.org").status == "waitlist"
     (email,) = mail.outbox
     assert email.to == ["p2@example.org"]
+
+
+# -- findings of the review -----------------------------------------------------------------
+
+
+def test_the_html_part_of_the_emails_escapes_the_name(client, org, congress):
+    sq, _en = congress
+    name = '<a href="https://evil.example/">Click</a><img src=https://evil.example/t.png>'
+    register_and_confirm(client, sq, org.hostname, given_name=name)
+    (place,) = mail.outbox
+    html = place.alternatives[0][0]
+    assert "<img" not in html
+    assert 'href="https://evil.example' not in html
+    assert "&lt;img" in html and "&lt;a href=" in html
+    assert name in place.body  # the plain text part keeps the name as typed
+
+
+def test_subjects_are_not_html_escaped(client, org, congress):
+    sq, _en = congress
+    sq.title = "Kongresi \"Punë & jetë\" i 'denjë'"
+    sq.save_revision().publish()
+    register_and_confirm(client, sq, org.hostname)
+    (place,) = mail.outbox
+    assert "\"Punë & jetë\" i 'denjë'" in place.subject
+    assert "&amp;" not in place.subject
+
+
+def test_closing_registration_on_the_first_version_closes_the_translations(client, org, congress):
+    sq, en = congress
+    sq.registration_enabled = False
+    sq.save_revision().publish()
+    response = register(client, en, org.hostname, email_language="en")
+    assert response.status_code in (403, 404)
+    assert not Registration.objects.exists()
+    assert not Supporter.objects.exists()
+
+
+def test_a_mode_closed_on_the_first_version_is_not_offered_in_translations(client, org, congress):
+    sq, en = congress
+    sq.online_places = 0
+    sq.save_revision().publish()
+    html = client.get(register_url(en), HTTP_HOST=org.hostname).content.decode()
+    assert 'value="in_person"' in html
+    assert 'value="online"' not in html
+    response = register(client, en, org.hostname, mode="online", email_language="en")
+    assert response.status_code == 400
+    assert not Registration.objects.exists()
+
+
+def test_erasure_cancels_the_registration_and_moves_the_waiting_list_up(client, org, congress):
+    sq, _en = congress
+    for n in range(3):
+        register_and_confirm(client, sq, org.hostname, email=f"p{n}@example.org")
+    p0 = registration_of("p0@example.org")
+    mail.outbox.clear()
+    erase_supporter(p0.signup.supporter)
+    p0.refresh_from_db()
+    assert p0.status == Registration.Status.CANCELLED
+    assert registration_of("p2@example.org").status == Registration.Status.PLACE
+    (moved,) = mail.outbox
+    assert moved.to == ["p2@example.org"]
+
+
+def test_nobody_moves_up_once_the_congress_has_begun(client, org, congress, clock):
+    from congress.registration_flow import signups_withdrawn
+
+    sq, _en = congress
+    for n in range(3):
+        register_and_confirm(client, sq, org.hostname, email=f"p{n}@example.org")
+    mail.outbox.clear()
+    clock.set(kosovo(2030, 5, 23, 13, 0))
+    p0 = registration_of("p0@example.org")
+    signups_withdrawn([p0.signup])
+    assert registration_of("p0@example.org").status == Registration.Status.CANCELLED
+    assert registration_of("p2@example.org").status == Registration.Status.WAITLIST
+    assert not RegistrationEmail.objects.filter(message="moved_up").exists()
+    assert all(m.to != ["p2@example.org"] for m in mail.outbox)
+
+
+def test_publishing_more_places_moves_the_waiting_list_up_before_newcomers(client, org, congress):
+    sq, _en = congress
+    for n in range(4):
+        register_and_confirm(client, sq, org.hostname, email=f"p{n}@example.org")
+    mail.outbox.clear()
+    sq.in_person_places = 3
+    sq.save_revision().publish()
+    assert registration_of("p2@example.org").status == Registration.Status.PLACE
+    assert registration_of("p3@example.org").status == Registration.Status.WAITLIST
+    (email,) = mail.outbox
+    assert email.to == ["p2@example.org"]
+    register_and_confirm(client, sq, org.hostname, email="p4@example.org")
+    assert registration_of("p4@example.org").status == Registration.Status.WAITLIST
