@@ -60,7 +60,8 @@ MEMBERS_PAGE = {
         "emailit.",
         "en": "We will review the application once the contact person confirms the email address.",
     },
-    "show_in_menus": False,
+    # In the menu: organisations find where to apply.
+    "show_in_menus": True,
 }
 
 # Made-up people, seen only by staff in the admin: every family name is "Shembulli"

@@ -166,6 +166,12 @@ CONTENT = {
         "documents": streamfield([]),
         "livestreams": streamfield([]),
         "recording_url": "",
+        "registration_enabled": "on",
+        "in_person_places": "150",
+        "online_places": "",
+        "registration_closes_at": "",
+        "registration_consent_text": "Pajtohem që të dhënat e mia të ruhen për kongresin.",
+        "questions_enabled": "on",
     },
     "movement.NewsIndexPage": lambda page: {"intro": "Lajmet tona."},
     "movement.NewsPage": lambda page: {
@@ -176,6 +182,12 @@ CONTENT = {
         "body": body(),
     },
     "membership.JoinPage": _sign_up,
+    "membership.MemberOrganisationsPage": lambda page: {
+        "intro": "Organizatat që i janë bashkuar platformës.",
+        "principles": rich_text("<p>Të pavarur nga partitë politike.</p>"),
+        "consent_text": "Pajtohem me përpunimin e të dhënave të organizatës.",
+        "thank_you": "Faleminderit! Shikoni email-in tuaj.",
+    },
     "membership.VolunteerPage": lambda page: {
         **_sign_up(page),
         "offer_membership": "on",
