@@ -18,6 +18,7 @@ from home.models import BasePage
 
 from . import services
 from .forms import JoinForm, VolunteerForm
+from .mailings import Delivery, Mailing, MailingVersion, UndeliverableAddress
 from .organisation_pages import MemberOrganisationsPage
 from .organisations import OrganisationApplication
 from .records import (
@@ -33,14 +34,18 @@ from .records import (
 __all__ = [
     "AuditEntry",
     "ConsentRecord",
+    "Delivery",
     "ExportJob",
     "JoinPage",
+    "Mailing",
+    "MailingVersion",
     "MemberOrganisationsPage",
     "MembershipSettings",
     "OrganisationApplication",
     "SignUp",
     "SignUpFormPage",
     "Supporter",
+    "UndeliverableAddress",
     "VolunteerArea",
     "VolunteerPage",
 ]

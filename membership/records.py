@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import storages
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -77,6 +78,12 @@ class Supporter(models.Model):
     created_at = models.DateTimeField(_("first seen"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    # Email from the organisation (its messages, ``mailings.py``): since when the person
+    # agrees to it (set when a sign-up whose form had the box ticked is confirmed;
+    # the words they agreed to are a ``ConsentRecord`` of purpose "contact"), and
+    # when they last said no (one-click unsubscribe). Empty consent: never written to.
+    contact_consent_at = models.DateTimeField(_("agrees to email since"), null=True, blank=True)
+    contact_withdrawn_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
@@ -279,6 +286,7 @@ class ConsentRecord(models.Model):
     class Purpose(models.TextChoices):
         SIGNUP = "signup", _("Sign-up")
         COMMUNITY = "community", _("Community (special category)")
+        CONTACT = "contact", _("Email from the organisation")
 
     signup = models.ForeignKey(
         SignUp, verbose_name=_("sign-up"), on_delete=models.CASCADE, related_name="consents"
@@ -330,6 +338,9 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("Imported paper signatures")
         PURGE = "purge", _("Removed expired data")
         MERGE = "merge", _("Merged people with the same mailbox")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribed from messages")
+        MAILING = "mailing", _("Sent a message")
+        UNDELIVERABLE = "undeliverable", _("Marked an address undeliverable")
 
     site = models.ForeignKey(
         "wagtailcore.Site",
@@ -461,6 +472,20 @@ class MembershipSettings(ClusterableModel, BaseSiteSetting):
     confirmation_link_days = models.PositiveSmallIntegerField(
         _("confirmation links are valid for (days)"), default=7
     )
+    messages_per_minute = models.PositiveSmallIntegerField(
+        _("messages sent per minute"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How many emails a message goes out at, at most: the limit of the mail "
+            "server or provider."
+        ),
+    )
+    mailings_need_approval = models.BooleanField(
+        _("messages need a second person's approval"),
+        default=False,
+        help_text=_("On: a message is sent only after another membership officer approved it."),
+    )
 
     edit_handler = TabbedInterface(
         [
@@ -491,6 +516,10 @@ class MembershipSettings(ClusterableModel, BaseSiteSetting):
                     )
                 ],
                 heading=_("Volunteer areas"),
+            ),
+            ObjectList(
+                [FieldPanel("messages_per_minute"), FieldPanel("mailings_need_approval")],
+                heading=_("Messages"),
             ),
         ]
     )
