@@ -54,14 +54,15 @@ run: setup ## Set up and serve the demo sites with gunicorn on 127.0.0.1:8000 (P
 	@if [ -n "$${EMAIL_HOST:-}" ]; then echo "  Confirmation emails: sent through $${EMAIL_HOST} (EMAIL_HOST)"; \
 	else echo "  Confirmation emails: printed in this terminal by the email worker (console email backend; set EMAIL_HOST to send them by SMTP)"; fi
 	@echo "  Demo staff: see the 'Demo staff:' lines above (passwords in $${VAR_DIR:-var}/demo-staff-passwords.txt)"
-	@# Tasks go to the database and two workers run them beside gunicorn, as in
-	@# production: one for emails, one for exports (so no email waits behind an
-	@# export). They stop with the server.
+	@# Tasks go to the database and three workers run them beside gunicorn, as in
+	@# production: one for emails, one for exports, one for messages to supporters
+	@# (so no email waits behind an export or a message). They stop with the server.
 	export DJANGO_DEBUG=0 TASKS_BACKEND=$${TASKS_BACKEND:-django_tasks_db.DatabaseBackend} \
 		WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(PY) manage.py db_worker --queue-name default & emails=$$!; \
 	$(PY) manage.py db_worker --queue-name exports & exports=$$!; \
-	trap 'kill $$emails $$exports 2>/dev/null; wait $$emails $$exports 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker --queue-name mailings & mailings=$$!; \
+	trap 'kill $$emails $$exports $$mailings 2>/dev/null; wait $$emails $$exports $$mailings 2>/dev/null' EXIT INT TERM; \
 	GUNICORN_BIND=$(HOST):$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
 		$(BIN)/gunicorn -c site/gunicorn.conf.py config.wsgi
 
@@ -77,9 +78,10 @@ lint: install ## ruff, Django's checks and a check for missing migrations
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 .PHONY: bench
-bench: install messages ## Load-test the production setup and print figures
+bench: install messages ## Load-test the production setup and print figures (BENCH_MAILINGS=10000: messages to supporters, "0" leaves out)
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -qq && apt-get install -y -qq wrk; } || echo "Could not install wrk with apt-get"
 	$(PY) tests/load/bench.py
+	@if [ "$${BENCH_MAILINGS:-10000}" != 0 ]; then $(PY) tests/load/bench_mailings.py; fi
 
 .PHONY: lighthouse
 lighthouse: install ## Lighthouse (mobile) scores of every page type, against a running `make run` (same PORT=)

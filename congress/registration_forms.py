@@ -6,26 +6,33 @@ from django.utils.translation import gettext_lazy as _
 
 from membership.constants import MUNICIPALITY_CHOICES, SignUpKind
 from membership.emails import EmailAddressField
-from membership.forms import PublicForm, TextField
+from membership.forms import CONTACT_FIELD, PublicForm, TextField
+from membership.records import ConsentRecord
 
 from .registration_flow import offered_modes, store_registration
 from .registrations import Registration
 
 
-def registration_signup(page, *, mode, organisation="", role="", accessibility="", consent=None):
+def registration_signup(
+    page, *, mode, organisation="", role="", accessibility="", consent=None, contact=None
+):
     """The sign-up spec ``store_submission`` takes for a registration; its
     ``on_store`` keeps the ``Registration`` beside the sign-up. Staff entering a
     walk-in (``store_submission(entered_by=...)``) use it too: the sign-up is then
-    confirmed at once and the registration has a place and ``walk_in`` set."""
+    confirmed at once and the registration has a place and ``walk_in`` set.
+    ``contact``: the words of the ticked box agreeing to the organisation's emails."""
     details = {
         "mode": mode,
         "organisation": organisation,
         "role": role,
         "accessibility": accessibility,
     }
+    consents = [("signup", consent)] if consent else []
+    if contact:
+        consents.append((ConsentRecord.Purpose.CONTACT, contact))
     return {
         "kind": SignUpKind.REGISTRATION,
-        "consents": [("signup", consent)] if consent else [],
+        "consents": consents,
         "on_store": lambda signup: store_registration(signup, details),
     }
 
@@ -92,6 +99,7 @@ class RegistrationForm(PublicForm):
         if len(modes) == 1:
             self.fields["mode"].initial = modes[0]
         self.fields["consent"].label = page.registration_consent_text
+        self.add_contact_field()
         if not self.is_bound:
             language = page.locale.language_code if page.locale_id else settings.LANGUAGE_CODE
             self.fields["email_language"].initial = language
@@ -111,5 +119,6 @@ class RegistrationForm(PublicForm):
                 role=data.get("role", ""),
                 accessibility=data.get("accessibility", ""),
                 consent=self.page.registration_consent_text,
+                contact=self.contact_text if data.get(CONTACT_FIELD) else None,
             )
         ]

@@ -35,6 +35,7 @@ from home.roles import sites_for_user
 from . import exports, services
 from .constants import MUNICIPALITY_CHOICES, OUTSIDE_KOSOVO
 from .forms import PaperImportForm, PaperSignatureForm
+from .mailings import Delivery, UndeliverableAddress
 from .people import UNSENT, PeopleFilterForm, filtered
 from .records import AuditEntry, ExportJob, PaperImport, PaperUpload, SignUp, Supporter
 from .statements import StatementPageMixin
@@ -326,6 +327,22 @@ def export_download(request, pk):
 # -- one person -------------------------------------------------------------------------
 
 
+def person_messages(person):
+    """The messages sent (or being sent) to a person: each copy with the message's
+    name and its subject in the copy's language."""
+    deliveries = list(
+        Delivery.objects.filter(supporter=person)
+        .select_related("mailing")
+        .prefetch_related("mailing__versions")
+        .order_by("-mailing__queued_at", "-pk")[:50]
+    )
+    for delivery in deliveries:
+        versions = {v.language: v for v in delivery.mailing.versions.all()}
+        version = versions.get(delivery.language) or next(iter(versions.values()), None)
+        delivery.subject = version.subject if version else ""
+    return deliveries
+
+
 def person_detail(request, pk):
     person = _person(request, pk, "membership.view_supporter")
     services.audit(person.site, request.user, AuditEntry.Action.VIEW, person)
@@ -343,6 +360,12 @@ def person_detail(request, pk):
             "can_resend": not person.is_erased
             and any(s.state == SignUp.State.PENDING for s in signups),
             "audit": AuditEntry.objects.filter(site=person.site, supporter_ref=person.pk)[:20],
+            "deliveries": person_messages(person),
+            "undeliverable": UndeliverableAddress.objects.filter(
+                site=person.site, email=person.email
+            ).first()
+            if person.email
+            else None,
         },
     )
 

@@ -13,6 +13,7 @@ from home.demo_content import named
 from home.models import SiteRole
 
 from .constants import OUTSIDE_KOSOVO
+from .forms import contact_consent_text
 from .models import MembershipSettings, SignUp, Supporter, VolunteerArea
 from .services import confirm, store_submission
 
@@ -65,12 +66,13 @@ MEMBERS_PAGE = {
 }
 
 # Made-up people, seen only by staff in the admin: every family name is "Shembulli"
-# ("the example") and every address is at example.org.
+# ("the example") and every address is at example.org. Most ticked the box agreeing
+# to the organisation's email, so that its Messages area has an audience; one did not.
 PEOPLE = [
-    ("Arta", "prishtine", "", ["membership"]),
-    ("Blerim", "prizren", "", ["membership", "volunteer"]),
-    ("Drita", OUTSIDE_KOSOVO, "Gjermani", ["volunteer"]),
-    ("Ilir", "gjilan", "", ["membership"]),
+    ("Arta", "prishtine", "", ["membership"], True),
+    ("Blerim", "prizren", "", ["membership", "volunteer"], True),
+    ("Drita", OUTSIDE_KOSOVO, "Gjermani", ["volunteer"], True),
+    ("Ilir", "gjilan", "", ["membership"], False),
 ]
 
 
@@ -103,10 +105,13 @@ def _settings(site, common):
 
 def _people(site, key, join, volunteer):
     made = 0
-    for number, (given, municipality, country, kinds) in enumerate(PEOPLE, start=1):
+    # The box's words as the Albanian forms show them.
+    contact = [("contact", contact_consent_text(site, "sq"))]
+    for number, (given, municipality, country, kinds, agrees) in enumerate(PEOPLE, start=1):
         email = f"demo-{key}-{number}@example.org"
         if Supporter.objects.filter(site=site, email=email).exists():
             continue
+        extra = contact if agrees else []
         signups = []
         if "volunteer" in kinds:
             signups.append(
@@ -117,7 +122,7 @@ def _people(site, key, join, volunteer):
                         "availability": ["evenings", "weekends"],
                         "languages_spoken": "shqip, English",
                     },
-                    "consents": [("signup", volunteer.consent_text)],
+                    "consents": [("signup", volunteer.consent_text), *extra],
                 }
             )
         if "membership" in kinds:
@@ -126,7 +131,7 @@ def _people(site, key, join, volunteer):
                 {
                     "kind": SignUp.Kind.MEMBERSHIP,
                     "fields": {"age_confirmed": True},
-                    "consents": [("signup", page.consent_text)],
+                    "consents": [("signup", page.consent_text), *extra],
                 }
             )
         ids = store_submission(

@@ -8,6 +8,10 @@ this) is shown again with what was typed and a message asking to send it once mo
 and nothing is stored. A form older than
 MEMBERSHIP_FORM_MAX_AGE, or whose token was sent before (each token is accepted
 once), is shown again with a message, a new token, and nothing stored.
+
+Every sign-up form also offers an optional box to receive the organisation's
+messages (``contact``): never ticked in advance, its exact words kept as a consent
+record of purpose "contact", and in force once the sign-up is confirmed.
 """
 
 import hashlib
@@ -22,8 +26,9 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from home.dates import format_moment
@@ -36,7 +41,9 @@ from .constants import (
     SignUpKind,
 )
 from .emails import EmailAddressField
-from .services import membership_settings_for_page
+from .records import ConsentRecord
+from .services import membership_settings_for_page, page_language, site_for_request_page
+from .tasks import sender_identity
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +53,19 @@ HONEYPOT_FIELD = "website"
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 OTHER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]+$")
+CONTACT_FIELD = "contact"
+
+
+def contact_consent_text(site, language):
+    """The words of the box that lets the organisation email a person, in
+    ``language``, naming the organisation as it signs its messages: what is shown is
+    what is kept as the consent."""
+    name = sender_identity(site, language)[0]
+    with translation.override(language):
+        return gettext(
+            "Email me news and calls to action from %(organisation)s. I can "
+            "unsubscribe at any time with one click."
+        ) % {"organisation": name}
 
 
 def form_time_token(now=None):
@@ -186,6 +206,7 @@ class PublicForm(forms.Form):
     stale = False
     shown_at = None
     token_id = None
+    contact_text = None
 
     def fresh_time_token(self):
         """The token of the form as shown (again): a new id, and the time the visitor
@@ -226,6 +247,26 @@ class PublicForm(forms.Form):
     @property
     def honeypot(self):
         return self[HONEYPOT_FIELD]
+
+    # -- email from the organisation --------------------------------------------------
+
+    def add_contact_field(self):
+        """The optional box to receive the organisation's messages, in the page's
+        language. Left unticked: agreeing to email is a choice, never a default."""
+        site = site_for_request_page(self.request, self.page)
+        if site is None:  # a page outside any site takes no sign-ups
+            return
+        self.contact_text = contact_consent_text(site, page_language(self.page))
+        self.fields[CONTACT_FIELD] = forms.BooleanField(
+            label=self.contact_text, required=False, initial=False
+        )
+
+    def contact_consents(self):
+        """The consent to email, as ``store_submission`` keeps it, when the box is
+        ticked: [("contact", the words shown)]; else []."""
+        if self.contact_text and self.cleaned_data.get(CONTACT_FIELD):
+            return [(ConsentRecord.Purpose.CONTACT, self.contact_text)]
+        return []
 
     # -- shared cleaning ----------------------------------------------------------
 
@@ -394,12 +435,14 @@ class JoinForm(AgeFieldsMixin, PublicForm):
         "age_confirmed",
         "motivation",
         "consent",
+        CONTACT_FIELD,
     ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._add_age_fields(required=True)
         self.fields["consent"].label = self.page.consent_text
+        self.add_contact_field()
         self.order_fields(self.field_order)
 
     def clean(self):
@@ -416,7 +459,7 @@ class JoinForm(AgeFieldsMixin, PublicForm):
                     "motivation": data.get("motivation", ""),
                     "age_confirmed": True,
                 },
-                "consents": [("signup", self.page.consent_text)],
+                "consents": [("signup", self.page.consent_text), *self.contact_consents()],
             }
         ]
 
@@ -471,6 +514,7 @@ class VolunteerForm(AgeFieldsMixin, PublicForm):
         "year_of_birth",
         "age_confirmed",
         "consent",
+        CONTACT_FIELD,
     ]
 
     def __init__(self, *args, **kwargs):
@@ -487,6 +531,7 @@ class VolunteerForm(AgeFieldsMixin, PublicForm):
         else:
             del self.fields["also_member"]
         self.fields["consent"].label = self.page.consent_text
+        self.add_contact_field()
         self.order_fields(self.field_order)
 
     def clean(self):
@@ -506,7 +551,7 @@ class VolunteerForm(AgeFieldsMixin, PublicForm):
                     "availability": data.get("availability", []),
                     "languages_spoken": data.get("languages_spoken", ""),
                 },
-                "consents": [("signup", self.page.consent_text)],
+                "consents": [("signup", self.page.consent_text), *self.contact_consents()],
             }
         ]
         if data.get("also_member"):
@@ -515,7 +560,7 @@ class VolunteerForm(AgeFieldsMixin, PublicForm):
                 {
                     "kind": SignUpKind.MEMBERSHIP,
                     "fields": {"age_confirmed": True},
-                    "consents": [("signup", text)],
+                    "consents": [("signup", text), *self.contact_consents()],
                 }
             )
         return result
@@ -545,6 +590,7 @@ class StatementForm(PublicForm):
             del self.fields["community"]
             del self.fields["community_consent"]
         self.fields["consent"].label = page.statement_consent_text
+        self.add_contact_field()
 
     def clean(self):
         cleaned = super().clean()
@@ -562,6 +608,7 @@ class StatementForm(PublicForm):
         community = data.get("community", "")
         if community:
             consents.append(("community", self.page.statement_community_consent_text))
+        consents += self.contact_consents()
         return [
             {
                 "kind": SignUpKind.SIGNATURE,

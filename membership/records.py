@@ -339,7 +339,7 @@ class AuditEntry(models.Model):
         PURGE = "purge", _("Removed expired data")
         MERGE = "merge", _("Merged people with the same mailbox")
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribed from messages")
-        MAILING = "mailing", _("Sent a message")
+        MAILING = "mailing", _("Worked on a message (test, approval, sending)")
         UNDELIVERABLE = "undeliverable", _("Marked an address undeliverable")
 
     site = models.ForeignKey(
@@ -484,7 +484,10 @@ class MembershipSettings(ClusterableModel, BaseSiteSetting):
     mailings_need_approval = models.BooleanField(
         _("messages need a second person's approval"),
         default=False,
-        help_text=_("On: a message is sent only after another membership officer approved it."),
+        help_text=_(
+            "On: a message is sent only after another membership officer approved it. "
+            "Only an administrator of the whole site can change this."
+        ),
     )
 
     edit_handler = TabbedInterface(
@@ -518,7 +521,11 @@ class MembershipSettings(ClusterableModel, BaseSiteSetting):
                 heading=_("Volunteer areas"),
             ),
             ObjectList(
-                [FieldPanel("messages_per_minute"), FieldPanel("mailings_need_approval")],
+                [
+                    FieldPanel("messages_per_minute"),
+                    # The rule that binds the officers is not theirs to lift.
+                    FieldPanel("mailings_need_approval", permission="superuser"),
+                ],
                 heading=_("Messages"),
             ),
         ]

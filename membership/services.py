@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from .constants import (
     WITHDRAWN_PARAM,
 )
 from .emails import InvalidEmail, normalise_email
+from .mailings import Delivery, MailingVersion, UndeliverableAddress
 from .records import (
     AuditEntry,
     ConsentRecord,
@@ -360,7 +361,9 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
         }
 
     revision_id = _revision_for(page)
-    ordered, new, consented, resent = [], [], [], []
+    # ``contact_only``: sign-ups sent again before their confirmation, whose form's
+    # box agreeing to email is kept too (the newest email's link confirms it).
+    ordered, new, consented, resent, contact_only = [], [], [], [], []
     for spec in signups:
         kind = spec["kind"]
         page_id = signature_page_id if kind in PER_PAGE_KINDS else page.pk
@@ -399,6 +402,7 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
             # Sent again before it was confirmed: the link in the newest email
             # confirms what this submission says.
             resent.append(signup.pk)
+            contact_only.append((signup, spec))
         ordered.append(signup)
     if new:
         SignUp.objects.bulk_create(new)
@@ -417,6 +421,20 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
         )
         for signup, spec in consented
         for purpose, text in spec.get("consents", [])
+    ] + [
+        ConsentRecord(
+            signup=signup,
+            purpose=ConsentRecord.Purpose.CONTACT,
+            text=text,
+            language=language,
+            page=page,
+            revision_id=revision_id,
+            method=signup.source,
+            given_at=now,
+        )
+        for signup, spec in contact_only
+        for purpose, text in spec.get("consents", [])
+        if purpose == ConsentRecord.Purpose.CONTACT
     ]
     if consents:
         ConsentRecord.objects.bulk_create(consents)
@@ -531,8 +549,31 @@ def confirm(signup_ids, site=None, issued_details=None):
                 now,
                 {},
             )
+        _start_contact_consent(newly, now)
         run_hooks("membership_signups_confirmed", newly)
     return {s.kind for s in signups if s.state != SignUp.State.WITHDRAWN}
+
+
+def _start_contact_consent(newly, now):
+    """People who ticked the box agreeing to email on a sign-up confirmed now may be
+    written to from now on. An earlier agreement in force stays (its time is kept);
+    a box ticked before the person's last unsubscribe brings nothing back: the
+    later "no" wins."""
+    agreed = (
+        ConsentRecord.objects.filter(
+            signup_id__in=[s.pk for s in newly], purpose=ConsentRecord.Purpose.CONTACT
+        )
+        .values("signup__supporter_id")
+        .annotate(latest=Max("given_at"))
+        .order_by()
+    )
+    for row in agreed:
+        Supporter.objects.filter(
+            Q(contact_withdrawn_at__isnull=True) | Q(contact_withdrawn_at__lt=row["latest"]),
+            pk=row["signup__supporter_id"],
+            contact_consent_at__isnull=True,
+            erased_at__isnull=True,
+        ).update(contact_consent_at=now, updated_at=now)
 
 
 def _apply_proposed_details(newly):
@@ -714,10 +755,15 @@ def audit(site, user, action, supporter=None, **detail):
 
 
 def erase_supporter(supporter, user=None, reason="request"):
-    """Anonymise a person and their sign-ups; the sign-ups (and counts) stay."""
+    """Anonymise a person and their sign-ups; the sign-ups (and counts) stay.
+
+    Their copies of messages stay counted but lose the link to them and the mail
+    server's answer (which may quote the address); copies still waiting are not
+    sent; the mark of their address as undeliverable goes with the address."""
     with transaction.atomic():
         supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
         if supporter.erased_at is None:
+            email = supporter.email
             Supporter.objects.filter(pk=supporter.pk).update(
                 email=None,
                 given_name="",
@@ -725,8 +771,16 @@ def erase_supporter(supporter, user=None, reason="request"):
                 phone="",
                 country="",
                 year_of_birth=None,
+                contact_consent_at=None,
+                contact_withdrawn_at=None,
                 erased_at=timezone.now(),
             )
+            Delivery.objects.filter(supporter=supporter, status=Delivery.Status.QUEUED).update(
+                status=Delivery.Status.SKIPPED, reason=Delivery.Reason.ERASED
+            )
+            Delivery.objects.filter(supporter=supporter).update(supporter=None, error="")
+            if email:
+                UndeliverableAddress.objects.filter(site_id=supporter.site_id, email=email).delete()
             SignUp.objects.filter(supporter=supporter).update(
                 motivation="",
                 skills="",
@@ -784,6 +838,26 @@ def person_export(supporter, include_special=False):
         if include_special:
             item["community"] = signup.community
         signups.append(item)
+    messages = []
+    deliveries = (
+        supporter.deliveries.select_related("mailing")
+        .prefetch_related(
+            Prefetch("mailing__versions", queryset=MailingVersion.objects.order_by("pk"))
+        )
+        .order_by("pk")
+    )
+    for delivery in deliveries:
+        versions = {v.language: v for v in delivery.mailing.versions.all()}
+        version = versions.get(delivery.language) or next(iter(versions.values()), None)
+        messages.append(
+            {
+                "message": delivery.mailing.name,
+                "subject": version.subject if version else "",
+                "language": delivery.language,
+                "status": delivery.status,
+                "sent_at": when(delivery.sent_at),
+            }
+        )
     extra = {}
     for hook in hooks.get_hooks("membership_person_export"):
         extra.update(hook(supporter))
@@ -801,7 +875,10 @@ def person_export(supporter, include_special=False):
         "language": supporter.language,
         "created_at": when(supporter.created_at),
         "erased_at": when(supporter.erased_at),
+        "contact_consent_at": when(supporter.contact_consent_at),
+        "unsubscribed_at": when(supporter.contact_withdrawn_at),
         "signups": signups,
+        "messages": messages,
     }
 
 

@@ -9,7 +9,7 @@ from wagtail.models import GroupSitePermission
 
 from home.models import SiteRole
 
-from . import admin_views, demo, organisation_admin, organisation_flow
+from . import admin_views, demo, mailing_admin, organisation_admin, organisation_flow
 
 OFFICER_PERMISSIONS = [
     "view_supporter",
@@ -19,6 +19,7 @@ OFFICER_PERMISSIONS = [
     "enter_paper_signatures",
     "view_signup",
     "review_organisationapplication",
+    "send_mailing",
 ]
 
 
@@ -58,6 +59,40 @@ def register_admin_urls():
             name="membership_signup_withdraw",
         ),
         path(
+            "people/<int:pk>/undeliverable/",
+            mailing_admin.person_undeliverable,
+            name="membership_person_undeliverable",
+        ),
+        path("messages/", mailing_admin.mailing_index, name="membership_mailings"),
+        path("messages/new/", mailing_admin.mailing_add, name="membership_mailing_add"),
+        path("messages/<int:pk>/", mailing_admin.mailing_edit, name="membership_mailing"),
+        path(
+            "messages/<int:pk>/preview/<str:language>/",
+            mailing_admin.mailing_preview,
+            name="membership_mailing_preview",
+        ),
+        path("messages/<int:pk>/test/", mailing_admin.mailing_test, name="membership_mailing_test"),
+        path(
+            "messages/<int:pk>/send/",
+            mailing_admin.mailing_send_view,
+            name="membership_mailing_send",
+        ),
+        path(
+            "messages/<int:pk>/approve/",
+            mailing_admin.mailing_approve,
+            name="membership_mailing_approve",
+        ),
+        path(
+            "messages/<int:pk>/progress/",
+            mailing_admin.mailing_progress,
+            name="membership_mailing_progress",
+        ),
+        path(
+            "messages/<int:pk>/cancel/",
+            mailing_admin.mailing_cancel,
+            name="membership_mailing_cancel",
+        ),
+        path(
             "organisations/",
             organisation_admin.applications_index,
             name="membership_organisations",
@@ -80,6 +115,18 @@ def register_people_menu_item():
     return PeopleMenuItem(_("People"), reverse("membership_people"), icon_name="group", order=250)
 
 
+class MessagesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return mailing_admin.user_can_send(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_messages_menu_item():
+    return MessagesMenuItem(
+        _("Messages"), reverse("membership_mailings"), icon_name="mail", order=251
+    )
+
+
 class OrganisationsMenuItem(MenuItem):
     def is_shown(self, request):
         return organisation_admin.user_can_review(request.user)
@@ -91,7 +138,7 @@ def register_organisations_menu_item():
         _("Organisations' applications"),
         reverse("membership_organisations"),
         icon_name="site",
-        order=251,
+        order=252,
     )
 
 

@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from config import views as site_views
 from home import views as home_views
 from home.health import HealthView
+from membership import unsubscribe
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -40,6 +41,8 @@ urlpatterns += i18n_patterns(
     path("offline/", site_views.offline, name="offline"),
     # Movement: open-data files of campaign pages (…/data.json, …/data/demands.csv)
     path("", include("movement.urls")),
+    # The link in every message to supporters: GET asks, POST unsubscribes (RFC 8058).
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe_view, name="membership_unsubscribe"),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

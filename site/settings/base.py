@@ -231,14 +231,15 @@ PAGE_CACHE_CONTROL_MAX_AGE = int(os.environ.get("PAGE_CACHE_CONTROL_MAX_AGE", "6
 # once by default; TASKS_BACKEND can name a backend that defers them to a worker, e.g.
 # django_tasks_db.DatabaseBackend with `manage.py db_worker` (what `make run` does;
 # see README).
-# Queues: "default" (emails, quick) and "exports" (People exports, up to minutes),
-# each with a worker of its own, so that no email waits behind an export.
+# Queues: "default" (emails, quick), "exports" (People exports, up to minutes) and
+# "mailings" (messages to supporters, paced: hours for a large audience), each with a
+# worker of its own, so that no email waits behind an export or a message.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
             "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
         ),
-        "QUEUES": ["default", "exports"],
+        "QUEUES": ["default", "exports", "mailings"],
     }
 }
 
@@ -513,6 +514,10 @@ MEMBERSHIP_LINK_MAX_AGE = 60 * 60 * 24 * 60
 # at most MEMBERSHIP_EMAILS_PER_ADDRESS[0] go to one address per [1] seconds.
 MEMBERSHIP_EMAIL_RETRY_CAP = int(os.environ.get("MEMBERSHIP_EMAIL_RETRY_CAP", "3600"))
 MEMBERSHIP_EMAILS_PER_ADDRESS = (3, 3600)
+# Messages to supporters: the sender of a message holds it for this many seconds and
+# renews that as it goes; a sender that stopped renewing (killed) is taken over once
+# it ran out, by `manage.py membership_send_mailings` (membership/mailing_send.py).
+MEMBERSHIP_MAILING_LEASE = int(os.environ.get("MEMBERSHIP_MAILING_LEASE", "120"))
 # People exports built in the background (XLSX): their files are kept in the "private"
 # storage (STORAGES, MEMBERSHIP_EXPORT_ROOT above) and deleted after MEMBERSHIP_EXPORT_KEEP.
 MEMBERSHIP_EXPORT_KEEP = timedelta(hours=24)

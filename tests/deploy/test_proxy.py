@@ -444,7 +444,7 @@ def test_units_run_what_the_repository_has():
     # the queues the settings define, as `make run` starts them
     from django.conf import settings
 
-    assert set(settings.TASKS["default"]["QUEUES"]) == {"default", "exports"}
+    assert set(settings.TASKS["default"]["QUEUES"]) == {"default", "exports", "mailings"}
     for path in UNITS:
         if path.suffix == ".timer":
             target = path.with_suffix(".service")

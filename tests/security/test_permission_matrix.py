@@ -50,12 +50,13 @@ from congress.questions import Question
 from congress.registrations import Registration
 from home.models import SiteRole
 from membership import services as membership_services
+from membership.mailings import Delivery, Mailing, MailingVersion, UndeliverableAddress
 from membership.models import JoinPage, OrganisationApplication
 from membership.records import ExportJob, SignUp, Supporter
 from movement.models import Pledge, PledgeCommitment
 
 from .conftest import HOST
-from .worlds import MARKER, ROLES, add_congress_participation, build_world
+from .worlds import MARKER, ROLES, add_congress_participation, add_mailings, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -260,6 +261,8 @@ class Filler:
             return b["users"][SiteRole.EDITOR].pk
         if kwarg == "signup_pk":
             return b["signup"].pk
+        if kwarg == "language" and name == "membership_mailing_preview":
+            return ("sq", False)
         if kwarg == "pk":
             by_namespace = {
                 "wagtailadmin_api:pages": page.pk,
@@ -281,6 +284,15 @@ class Filler:
                 return by_namespace[name]
             if name.startswith("membership_person"):
                 return b["supporter"].pk
+            if name.startswith("membership_mailing"):
+                # The message in the state the view acts on.
+                mailings = b["mailings"]
+                by_view = {
+                    "membership_mailing_approve": mailings["approval"],
+                    "membership_mailing_cancel": mailings["sending"],
+                    "membership_mailing_progress": mailings["sending"],
+                }
+                return by_view.get(name, mailings["draft"]).pk
             if name == "membership_export_download":
                 return b["export_job"].pk
             if name == "membership_organisation":
@@ -343,6 +355,8 @@ def add_b_extras(world, make_user):
         "export_job": finished_export(b["site"], b["users"][SiteRole.MEMBERSHIP_OFFICER]),
         "application": organisation_application(b["site"]),
     }
+    registrants = [r.signup.supporter for r in b["registrations"]]
+    add_mailings(b, [supporter, *registrants[:2]])
 
 
 def organisation_application(site):
@@ -428,6 +442,10 @@ def fingerprint(world):
         list(OrganisationApplication.objects.filter(site=site).values()),
         list(Registration.objects.filter(congress=b["congress"]).values()),
         list(Question.objects.filter(congress=b["congress"]).values()),
+        list(Mailing.objects.filter(site=site).values()),
+        list(MailingVersion.objects.filter(mailing__site=site).values()),
+        list(Delivery.objects.filter(mailing__site=site).values()),
+        list(UndeliverableAddress.objects.filter(site=site).values()),
     )
 
 

@@ -228,6 +228,50 @@ def add_congress_participation(side):
     return side
 
 
+def add_mailings(side, people):
+    """Messages of the side, in each state the admin acts on: a draft, one waiting
+    for approval and one being sent, with copies to ``people`` (one sent, the others
+    waiting). Names and subjects carry the side's tag."""
+    from membership.mailings import Delivery, Mailing, MailingVersion
+
+    tag = side["congress"].title.split()[-1]
+    officer = side["users"][SiteRole.MEMBERSHIP_OFFICER]
+    made = {}
+    for key, status in (
+        ("draft", Mailing.Status.DRAFT),
+        ("approval", Mailing.Status.AWAITING_APPROVAL),
+        ("sending", Mailing.Status.SENDING),
+    ):
+        mailing = Mailing.objects.create(
+            site=side["site"],
+            name=f"Mesazhi {tag} {key}",
+            status=status,
+            created_by=officer,
+            submitted_by=officer if status != Mailing.Status.DRAFT else None,
+        )
+        for language in ("sq", "en"):
+            MailingVersion.objects.create(
+                mailing=mailing,
+                language=language,
+                subject=f"Lënda {tag} {language}",
+                preview_text=f"Parathënie {tag}",
+                body=f"<p>Teksti {tag} {{name}}</p>",
+            )
+        made[key] = mailing
+    sending = made["sending"]
+    for n, person in enumerate(people):
+        Delivery.objects.create(
+            mailing=sending,
+            supporter=person,
+            language="sq",
+            status=Delivery.Status.SENT if n == 0 else Delivery.Status.QUEUED,
+            sent_at=timezone.now() if n == 0 else None,
+        )
+    Mailing.objects.filter(pk=sending.pk).update(recipients=len(people), queued_at=timezone.now())
+    side |= {"mailings": made, "mailing": made["draft"]}
+    return side
+
+
 def build_world(make_org, make_user):
     a = make_org("org-a.example", default=True)
     b = make_org("org-b.example", name="Organizata B", name_en="Organisation B")
