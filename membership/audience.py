@@ -110,21 +110,30 @@ class Audience(forms.Form):
     def __init__(self, *args, site, language=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.site = site
-        pages = {}
-        for page in signup_pages([site]).filter(
+        # Statements and congresses people signed or registered on, one choice per
+        # page in every language (its translation key), titled in ``language``
+        # where the page has a translation in it.
+        signed = signup_pages([site]).filter(
             Exists(
                 SignUp.objects.filter(
                     page=OuterRef("pk"),
                     kind__in=[SignUpKind.SIGNATURE, SignUpKind.REGISTRATION],
                 )
             )
-        ):
+        )
+        keys = {page.translation_key for page in signed}
+        titles = {}
+        for page in Page.objects.filter(translation_key__in=keys).select_related("locale"):
             key = str(page.translation_key)
-            if key not in pages or page.locale.language_code == language:
-                pages[key] = page.title
-        self.fields["pages"].choices = sorted(pages.items(), key=lambda item: item[1])
+            if key not in titles or page.locale.language_code == language:
+                titles[key] = page.title
+        self.fields["pages"].choices = sorted(titles.items(), key=lambda item: item[1])
         self.fields["areas"].choices = MembershipSettings.for_site(site).area_choices(language)
         self.fields["languages"].choices = site_languages(site)
+        # A criterion with nothing to choose from is not shown.
+        for name in ("pages", "areas"):
+            if not self.fields[name].choices:
+                del self.fields[name]
 
     def as_json(self):
         """The cleaned criteria, as stored on the message."""

@@ -61,6 +61,15 @@ class Mailing(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Who last changed its text or audience: like its author, never its approver.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Who asked for it to be sent (and so for approval, where the organisation wants
     # one), who approved it: always another person.
     submitted_by = models.ForeignKey(
@@ -190,10 +199,18 @@ class Delivery(models.Model):
     def __str__(self):
         return f"{self.mailing_id}/{self.supporter_id} {self.get_status_display()}"
 
+    def subject(self):
+        """The subject this copy had: its language's version, else the first one
+        written. Reads ``mailing.versions.all()``, so a list prefetches them."""
+        versions = sorted(self.mailing.versions.all(), key=lambda version: version.pk)
+        chosen = next((v for v in versions if v.language == self.language), None)
+        chosen = chosen or next(iter(versions), None)
+        return chosen.subject if chosen else ""
+
 
 class UndeliverableAddress(models.Model):
-    """An address of an organisation that bounced or complained (marked by staff, by
-    ``manage.py membership_undeliverable``, or by a provider's webhook)."""
+    """An address of an organisation that bounced or complained, marked by staff on
+    the person's page or with ``manage.py membership_undeliverable``."""
 
     class Reason(models.TextChoices):
         BOUNCE = "bounce", _("Bounced")

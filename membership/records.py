@@ -477,8 +477,8 @@ class MembershipSettings(ClusterableModel, BaseSiteSetting):
         default=60,
         validators=[MinValueValidator(1)],
         help_text=_(
-            "How many emails a message goes out at, at most: the limit of the mail "
-            "server or provider."
+            "At most this many emails a minute for each message: the limit of your "
+            "mail server or provider."
         ),
     )
     mailings_need_approval = models.BooleanField(

@@ -108,3 +108,17 @@ def test_the_form_offers_the_organisations_languages_areas_and_pages(org, rules)
     bad = Audience({"kinds": ["organisation"], "areas": ["nowhere"]}, site=org.site)
     assert not bad.is_valid()
     assert set(bad.errors) == {"kinds", "areas"}
+
+
+def test_pages_are_titled_in_the_officers_language_and_empty_criteria_hidden(org, standard_page):
+    page_sq, page_en = standard_page
+    person(org.site, "signer@example.org", kind="signature", page=page_sq)
+    english = Audience(site=org.site, language="en")
+    assert english.fields["pages"].choices == [(str(page_sq.translation_key), page_en.title)]
+    albanian = Audience(site=org.site, language="sq")
+    assert albanian.fields["pages"].choices == [(str(page_sq.translation_key), page_sq.title)]
+    # No volunteer areas configured: the criterion is not offered.
+    assert "areas" not in english.fields
+    chosen = Audience({"pages": [str(page_sq.translation_key)]}, site=org.site, language="en")
+    assert chosen.is_valid(), chosen.errors
+    assert emails(recipients(org.site, chosen.as_json())) == ["signer@example.org"]
