@@ -328,18 +328,14 @@ def export_download(request, pk):
 
 
 def person_messages(person):
-    """The messages sent (or being sent) to a person: each copy with the message's
-    name and its subject in the copy's language."""
+    """The messages sent (or being sent) to a person, newest first, with what
+    ``Delivery.subject`` reads prefetched."""
     deliveries = list(
         Delivery.objects.filter(supporter=person)
         .select_related("mailing")
         .prefetch_related("mailing__versions")
         .order_by("-mailing__queued_at", "-pk")[:50]
     )
-    for delivery in deliveries:
-        versions = {v.language: v for v in delivery.mailing.versions.all()}
-        version = versions.get(delivery.language) or next(iter(versions.values()), None)
-        delivery.subject = version.subject if version else ""
     return deliveries
 
 

@@ -30,6 +30,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.admin.rich_text import get_rich_text_editor_widget
+from wagtail.permissions import policy_registry
+
+from home.models import OrganisationSettings
 
 from . import mailing_send, services
 from .admin_views import _chosen_sites, _person, _require, officer_sites
@@ -59,12 +62,24 @@ def needs_approval(site):
 
 
 def can_approve(user, mailing):
-    """Another person than the one who wrote the message and the one who asked for
-    its approval (the view has checked that the user is an officer of its site)."""
+    """Another person than the one who wrote the message, the one who changed it
+    last and the one who asked for its approval: otherwise an officer could rewrite
+    someone else's draft and approve their own text (the view has checked that the
+    user is an officer of its site)."""
     return mailing.status == Mailing.Status.AWAITING_APPROVAL and user.pk not in (
         mailing.created_by_id,
+        mailing.updated_by_id,
         mailing.submitted_by_id,
     )
+
+
+def settings_url(user, site):
+    """The address of the organisation's settings (its postal address is there) if
+    the user may change them, else None."""
+    policy = policy_registry.get_by_type(OrganisationSettings)
+    if not policy.user_has_permission_for_instance(user, "change", site):
+        return None
+    return reverse("wagtailsettings:edit", args=["home", "organisationsettings", site.pk])
 
 
 def audience_count(mailing):
@@ -199,11 +214,13 @@ def _media(forms_):
 @transaction.atomic
 def save_mailing(site, user, mailing, name_form, versions, audience):
     """Store the message and its versions (an empty optional language is removed).
-    Returns the message, locked for the rest of the transaction."""
+    Returns the message, locked for the rest of the transaction. Whoever saves it
+    is its last author (``updated_by``), who may not approve it."""
     if mailing is None:
         mailing = Mailing.objects.create(site=site, created_by=user, name="")
     else:
         mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+    mailing.updated_by = user
     mailing.name = name_form.cleaned_data["name"]
     mailing.audience = audience.as_json()
     if mailing.status == Mailing.Status.AWAITING_APPROVAL:
@@ -283,6 +300,8 @@ def _editor_page(request, site, mailing, name_form, versions, audience, count):
             "media": _media([*versions, audience]),
             "needs_approval": needs_approval(site),
             "can_approve": mailing is not None and can_approve(request.user, mailing),
+            "has_address": mailing_send.has_postal_address(site),
+            "settings_url": settings_url(request.user, site),
             "show_site": officer_sites(request.user).count() > 1,
         },
     )
@@ -435,13 +454,24 @@ def mailing_test(request, pk):
 # -- sending ----------------------------------------------------------------------------
 
 
+#: Every message shows the organisation's postal address in its footer.
+NO_ADDRESS = gettext_lazy(
+    "The organisation has no postal address yet, and every message must show it: "
+    "add it to the organisation's settings first."
+)
+
+
 def _ready_to_send(request, mailing, count):
-    """Whether the message can go (a message for nobody cannot); says why not."""
+    """Whether the message can go (not to nobody, nor without the organisation's
+    postal address); says why not."""
     if not mailing.versions.filter(language=site_languages(mailing.site)[0][0]).exists():
         messages.error(request, _("Write the message in the organisation's first language."))
         return False
     if not count:
         messages.error(request, _("Nobody would receive this message: change its audience."))
+        return False
+    if not mailing_send.has_postal_address(mailing.site):
+        messages.error(request, NO_ADDRESS)
         return False
     return True
 
@@ -464,11 +494,12 @@ def _start(request, mailing):
     """Queue the copies (``mailing_send.start_sending`` raises ``CannotSend`` when the
     message may not go; the caller's transaction then undoes what led here)."""
     count = mailing_send.start_sending(mailing, request.user) or 0
+    # Worded so that it stays true when the sender has finished already.
     messages.success(
         request,
         ngettext(
-            "The message is being sent to %(count)s person.",
-            "The message is being sent to %(count)s people.",
+            "Sending to %(count)s person has begun.",
+            "Sending to %(count)s people has begun.",
             count,
         )
         % {"count": count},
@@ -477,7 +508,9 @@ def _start(request, mailing):
 
 
 def _unchanged(request, mailing):
-    """The message is the one the confirmation page showed (nobody saved it since)."""
+    """The message is the one the confirmation page showed (nobody saved it since).
+    Called with the row locked (``select_for_update``), so that no change can come
+    between this check and the step it allows."""
     if request.POST.get("stamp") != mailing.updated_at.isoformat():
         messages.error(
             request, _("The message changed while you were looking at it: look at it again.")
@@ -502,11 +535,11 @@ def mailing_send_view(request, pk):
     action = "approval" if approval else "send"
     if request.method == "GET":
         return _confirm_page(request, mailing, count, action)
-    if not _unchanged(request, mailing):
-        return redirect("membership_mailing_send", pk=mailing.pk)
     try:
         with transaction.atomic():
             mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+            if not _unchanged(request, mailing):
+                return redirect("membership_mailing_send", pk=mailing.pk)
             if mailing.status not in allowed:
                 messages.info(request, _("This message is not a draft any more."))
                 return redirect("membership_mailing", pk=mailing.pk)
@@ -541,11 +574,11 @@ def mailing_approve(request, pk):
         return redirect("membership_mailing", pk=mailing.pk)
     if request.method == "GET":
         return _confirm_page(request, mailing, count, "approve")
-    if not _unchanged(request, mailing):
-        return redirect("membership_mailing_approve", pk=mailing.pk)
     try:
         with transaction.atomic():
             mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+            if not _unchanged(request, mailing):
+                return redirect("membership_mailing_approve", pk=mailing.pk)
             if not can_approve(request.user, mailing):
                 messages.info(request, _("This message is not waiting for approval."))
                 return redirect("membership_mailing", pk=mailing.pk)

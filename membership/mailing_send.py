@@ -5,7 +5,9 @@ and hands it to the "mailings" task queue (a worker of its own, so that
 confirmation emails never wait behind a message to ten thousand people). The sender
 first queues one ``Delivery`` per person the audience selects at that moment
 (``queue_copies``), reading their ids in chunks so that memory stays flat at any
-size; until then the message's ``recipients`` is empty.
+size and renewing its lease between chunks; until then the message's
+``recipients`` is empty. No message starts without the organisation's postal
+address in its first language (``has_postal_address``): every copy carries it.
 
 The sender (``send_mailing``, a task) works through the queued copies in order:
 
@@ -22,13 +24,25 @@ The sender (``send_mailing``, a task) works through the queued copies in order:
   marks it ``interrupted`` and never sends it again. That person may miss the
   message (at most one person per killed sender); nobody ever receives it twice.
   Likewise a copy whose connection broke during the hand-over (no answer from the
-  server) is ``interrupted``, not retried; a copy the server refused is ``failed``.
+  server) is ``interrupted``, not retried; a copy the server refused for good (a
+  5xx answer about the person) is ``failed``. An answer that means "not now" (any
+  4xx, or a refusal of the organisation's own address or login) is no refusal:
+  the copy was not taken, goes back to ``queued``, and the sender rests (below).
 - Just after the claim the person is checked again: erased, unsubscribed, address
   marked undeliverable, no confirmed sign-up any more: ``skipped`` with the reason.
 - At most ``MembershipSettings.messages_per_minute`` copies a minute (the mail
   provider's limit), over one SMTP connection per batch, opened again after an
-  error. When the connection cannot be opened at all the copies stay queued and
-  the sender stops; so does it after ``FAILURES_IN_A_ROW`` refusals in a row.
+  error. Before each claim the connection is checked: opened again when it was
+  idle longer than ``IDLE_SECONDS`` or does not answer a NOOP (servers drop idle
+  connections, and a copy sent into a dropped one would be lost as
+  ``interrupted``).
+- The sender rests when the mail server cannot be reached, answers "not now", or
+  refused ``FAILURES_IN_A_ROW`` copies in a row: it lets go of the message for
+  ``retry_delay`` (a few minutes, longer after each stop for refusals in a row, at
+  most ``MEMBERSHIP_EMAIL_RETRY_CAP``), logs a warning, and ``send_due_mailings``
+  hands it to a sender after that. Meanwhile the officer sees the message still
+  "Being sent", its progress standing still with the rest of the copies queued;
+  cancelling still works.
 - Where tasks wait for a worker, one task sends for ``SLICE_SECONDS`` and hands
   the rest on to a new task (due when the pace allows the next copy) with its
   lease token: a worker asked to stop is free within a minute, and messages sent
@@ -56,18 +70,17 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_tasks import default_task_backend, task
 from wagtail.rich_text import expand_db_html
 
-from home.models import OrganisationText
-
 from . import audience as audiences
 from .emails import normalise_email
 from .mailings import Delivery, Mailing, UndeliverableAddress
 from .records import AuditEntry, MembershipSettings, SignUp, Supporter
-from .tasks import sender_identity
+from .tasks import organisation_texts, retry_delay, sender_identity
 from .unsubscribe import unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -85,6 +98,15 @@ SLICE_SECONDS = 50
 #: refuses everything would otherwise mark the whole audience failed); the rest
 #: stays queued for the next run.
 FAILURES_IN_A_ROW = 10
+#: A sender that stops because of the mail server (it cannot be reached, asks to try
+#: later, or refuses everything) lets the message rest ``retry_delay`` of this many
+#: attempts (4 minutes), more after refusals stop it again and again.
+BACK_OFF_ATTEMPTS = 2
+#: A connection idle longer than this is opened again rather than trusted (mail
+#: servers drop idle ones, some after a few seconds; a NOOP finds those).
+IDLE_SECONDS = 20
+#: ``_send_one``'s outcome when the server answered "not now": the copy is queued.
+TEMPORARY = "temporary"
 #: The merge field of a subject, preview text and body: the person's given name.
 NAME_FIELD = "{name}"
 #: The name shown in previews in place of the person's.
@@ -188,7 +210,7 @@ class _Version:
     """A message in one language, prepared once for every copy in that language:
     the body's links made absolute, its plain text, the organisation's texts."""
 
-    def __init__(self, mailing, version, language):
+    def __init__(self, mailing, version, language, texts):
         site = mailing.site
         self.language = language
         self.subject = version.subject
@@ -205,16 +227,32 @@ class _Version:
             lambda tag: f'<{tag.group(1)} style="{BODY_STYLES[tag.group(1)]}"',
             html,
         )
-        self.organisation, self.reply_to = sender_identity(site, language)
-        texts = {
-            text.locale.language_code: text.postal_address
-            for text in OrganisationText.objects.filter(settings__site=site).select_related(
-                "locale"
-            )
-        }
-        fallback = texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
-        self.postal_address = texts.get(language) or fallback
+        self.organisation, self.reply_to = sender_identity(site, language, texts)
+        self.postal_address = _postal_address(site, texts, language)
         self.site_url = root + "/"
+
+
+def _first_language(site):
+    return audiences.site_languages(site)[0][0]
+
+
+def _postal_address(site, texts, language):
+    """The organisation's postal address in ``language``, else in its first language
+    (which ``start_sending`` requires), else in any language it is given in."""
+    addresses = {code: text.postal_address.strip() for code, text in texts.items()}
+    return (
+        addresses.get(language)
+        or addresses.get(_first_language(site))
+        or next((address for address in addresses.values() if address), "")
+    )
+
+
+def has_postal_address(site):
+    """Whether the organisation gave its postal address in its first language: every
+    message carries it (the law asks for it), and that one stands in for a language
+    without its own. No message is sent before it is there."""
+    text = organisation_texts(site).get(_first_language(site))
+    return bool(text and text.postal_address.strip())
 
 
 class _Renderer:
@@ -232,6 +270,11 @@ class _Renderer:
         self.from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
         self.domain = self.from_address.rpartition("@")[2] or None
 
+    @cached_property
+    def texts(self):
+        """The organisation's texts, read once for every version."""
+        return organisation_texts(self.site)
+
     def language_for(self, language):
         """The version a person of ``language`` receives: theirs, else the
         organisation's first language (else any there is)."""
@@ -244,7 +287,9 @@ class _Renderer:
     def version(self, language):
         language = self.language_for(language)
         if language not in self.prepared:
-            self.prepared[language] = _Version(self.mailing, self.versions[language], language)
+            self.prepared[language] = _Version(
+                self.mailing, self.versions[language], language, self.texts
+            )
         return self.prepared[language]
 
     def render(self, supporter, language, test=False):
@@ -366,6 +411,13 @@ def start_sending(mailing, user):
             raise CannotSend(_("This message was sent or cancelled already."))
         if not locked.versions.exists():
             raise CannotSend(_("The message has no text in any language."))
+        if not has_postal_address(site):
+            raise CannotSend(
+                _(
+                    "Add the organisation's postal address in its settings first: "
+                    "every message carries it."
+                )
+            )
         # The copies are queued by the sender (``queue_copies``), not in this
         # request: a large audience takes a while.
         count = audiences.recipients(site, locked.audience or {}).count()
@@ -400,13 +452,18 @@ def start_sending(mailing, user):
     return count
 
 
-def queue_copies(mailing):
+def queue_copies(mailing, keep=None):
     """The sender's first step: queue one copy per person the audience selects now,
     a chunk of ids at a time (flat memory at any size), then record how many there
     are. Safe to run again (the database refuses a second copy for anyone): a
     sender stopped half-way leaves ``recipients`` empty, and the next one carries
     on after the last person queued. Returns the number of copies, or None when
-    the message was cancelled meanwhile (the copies queued since are skipped)."""
+    the message was cancelled meanwhile (the copies queued since are skipped).
+
+    ``keep`` (the sender's ``_Lease.keep``) is called after each chunk, so that a
+    large audience does not outlast the lease; when it returns False (another
+    sender took the message over, or it was cancelled) queueing stops there and
+    None is returned."""
     renderer = _Renderer(mailing)
     people = audiences.recipients(mailing.site, mailing.audience or {}).order_by("pk")
     queued = Delivery.objects.filter(mailing=mailing)
@@ -423,6 +480,8 @@ def queue_copies(mailing):
             ],
             ignore_conflicts=True,
         )
+        if keep is not None and not keep():
+            return None
     count = queued.count()
     if Mailing.objects.filter(pk=mailing.pk, status__in=[Status.QUEUED, Status.SENDING]).update(
         recipients=count
@@ -550,6 +609,17 @@ class _Lease:
         self.until = until if kept else self.until
         return bool(kept)
 
+    def release(self, delay):
+        """Let the message rest for ``delay`` (a timedelta) without a sender: it stays
+        "being sent" with its copies queued, and ``send_due_mailings`` hands it to a
+        sender once that time is over (a cancel still works meanwhile)."""
+        now = timezone.now()
+        released = Mailing.objects.filter(
+            pk=self.mailing_id, status=Status.SENDING, lease_until=self.until
+        ).update(lease_until=now + delay, updated_at=now)
+        self.until = None
+        return bool(released)
+
     def finish(self):
         """Sent: no copy is waiting any more."""
         now = timezone.now()
@@ -622,6 +692,18 @@ def _person(supporter_id):
     )
 
 
+def _temporary(error):
+    """Whether the mail server's answer means "not now" rather than "not this
+    person": a 4xx answer, or a refusal of the sender (the organisation's address or
+    login, the same for every copy). The copy was not taken and can go later."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _answer in error.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return True
+    return isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 500
+
+
 #: What a mail server answers when it refuses a message: it was not taken. Any other
 #: error during the hand-over (a broken connection, a timeout) may come after the
 #: server took it.
@@ -635,13 +717,18 @@ REFUSED = (
 
 class _Connection:
     """One mail-server connection for a batch of copies, opened again after an
-    error."""
+    error, and checked before each copy is claimed: at a slow pace the server may
+    have dropped it while it was idle, and a copy sent over a dropped connection
+    could not be told from one cut off after the server took it."""
 
     def __init__(self):
         self.backend = None
+        self.used_at = None
 
     def open(self):
-        """True when there is an open connection (opened now if needed)."""
+        """True when there is a usable connection (opened now if needed)."""
+        if self.backend is not None and not self._usable():
+            self.close()
         if self.backend is None:
             backend = get_connection(fail_silently=False)
             try:
@@ -651,7 +738,23 @@ class _Connection:
                 self._close(backend)
                 return False
             self.backend = backend
+        self.used_at = clock()
         return True
+
+    def _usable(self):
+        """False when the connection was idle longer than ``IDLE_SECONDS`` (servers
+        drop idle ones) or does not answer a NOOP. A backend other than SMTP (no
+        ``connection``) has nothing to check."""
+        if self.used_at is None or clock() - self.used_at > IDLE_SECONDS:
+            return False
+        smtp = getattr(self.backend, "connection", None)
+        if smtp is None:
+            return True
+        try:
+            code, _answer = smtp.noop()
+        except (smtplib.SMTPException, OSError):
+            return False
+        return code == 250
 
     @staticmethod
     def _close(backend):
@@ -681,7 +784,7 @@ def run_mailing(mailing_id, token=None, seconds=None):
     Delivery.objects.filter(mailing_id=mailing_id, status=Copy.SENDING).update(
         status=Copy.INTERRUPTED
     )
-    if mailing.recipients is None and queue_copies(mailing) is None:
+    if mailing.recipients is None and queue_copies(mailing, keep=lease.keep) is None:
         return 0, None
     renderer = _Renderer(mailing)
     connection = _Connection()
@@ -703,7 +806,10 @@ def run_mailing(mailing_id, token=None, seconds=None):
                 if ends is not None and clock() >= ends:
                     return sent, lease.hand_on(pace.due_in())
                 last = pk
-                if not lease.keep() or not pace.wait() or not connection.open():
+                if not lease.keep() or not pace.wait():
+                    return sent, None
+                if not connection.open():
+                    _rest(lease, mailing_id, "the mail server cannot be reached")
                     return sent, None
                 if not Delivery.objects.filter(pk=pk, status=Copy.QUEUED).update(
                     status=Copy.SENDING, claimed_at=timezone.now()
@@ -713,16 +819,37 @@ def run_mailing(mailing_id, token=None, seconds=None):
                 if outcome == Copy.SENT:
                     sent += 1
                     refused = 0
+                elif outcome == TEMPORARY:
+                    _rest(lease, mailing_id, "the mail server asked to try again later")
+                    return sent, None
                 elif outcome in (Copy.FAILED, Copy.INTERRUPTED):
                     refused += 1
                     if refused >= FAILURES_IN_A_ROW:
-                        logger.warning("Message %s: %s refused in a row", mailing_id, refused)
+                        _rest(lease, mailing_id, f"{refused} copies refused in a row", refused=True)
                         return sent, None
             connection.close()
         lease.finish()
         return sent, None
     finally:
         connection.close()
+
+
+def _rest(lease, mailing_id, why, refused=False):
+    """Stop sending for a while (``BACK_OFF_ATTEMPTS`` in ``retry_delay``): the
+    message rests without a sender, then the timer hands it on. After refusals the
+    rest grows with each stop in a row (the copies refused since the last one sent),
+    so that a server refusing everything is not worked through the whole audience."""
+    attempts = BACK_OFF_ATTEMPTS
+    if refused:
+        copies = Delivery.objects.filter(mailing_id=mailing_id)
+        last_sent = copies.filter(status=Copy.SENT).aggregate(last=Max("pk"))["last"] or 0
+        in_a_row = copies.filter(
+            status__in=[Copy.FAILED, Copy.INTERRUPTED], pk__gt=last_sent
+        ).count()
+        attempts += max(0, in_a_row // FAILURES_IN_A_ROW - 1)
+    delay = retry_delay(attempts)
+    logger.warning("Message %s: sending paused for %s: %s", mailing_id, delay, why)
+    lease.release(delay)
 
 
 def _send_one(renderer, connection, pk, supporter_id, language):
@@ -743,13 +870,19 @@ def _send_one(renderer, connection, pk, supporter_id, language):
         return Copy.FAILED
     try:
         taken = connection.backend.send_messages([message])
-    except REFUSED as error:
-        connection.close()
-        _record(pk, Copy.FAILED, str(error))
-        return Copy.FAILED
     except Exception as error:
-        # The connection broke during the hand-over: it may have gone out.
         connection.close()
+        if _temporary(error):
+            # Not taken: the copy waits for the next sender.
+            logger.warning("Message %s: copy %s not taken now: %s", renderer.mailing.pk, pk, error)
+            Delivery.objects.filter(pk=pk, status=Copy.SENDING).update(
+                status=Copy.QUEUED, claimed_at=None
+            )
+            return TEMPORARY
+        if isinstance(error, REFUSED):
+            _record(pk, Copy.FAILED, str(error))
+            return Copy.FAILED
+        # The connection broke during the hand-over: it may have gone out.
         logger.warning("Message %s: copy %s cut off", renderer.mailing.pk, pk, exc_info=True)
         _record(pk, Copy.INTERRUPTED, f"{type(error).__name__}: {error}")
         return Copy.INTERRUPTED

@@ -362,8 +362,9 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
 
     revision_id = _revision_for(page)
     # ``contact_only``: sign-ups sent again before their confirmation, whose form's
-    # box agreeing to email is kept too (the newest email's link confirms it).
-    ordered, new, consented, resent, contact_only = [], [], [], [], []
+    # box agreeing to email counts as ticked or not (the newest email's link
+    # confirms what the newest submission says).
+    ordered, new, consented, resent, contact_only, unconfirmed = [], [], [], [], [], []
     for spec in signups:
         kind = spec["kind"]
         page_id = signature_page_id if kind in PER_PAGE_KINDS else page.pk
@@ -398,6 +399,9 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
             signup.proposed_details = proposal
             signup.save()
             consented.append((signup, spec))
+            if signup.confirmed_at is None:
+                # A box ticked before it was withdrawn was never confirmed either.
+                unconfirmed.append((signup, spec))
         elif signup.state == SignUp.State.PENDING and not paper:
             # Sent again before it was confirmed: the link in the newest email
             # confirms what this submission says.
@@ -436,6 +440,19 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
         for purpose, text in spec.get("consents", [])
         if purpose == ConsentRecord.Purpose.CONTACT
     ]
+    # The newest submission decides: a box left unticked now takes back the tick of
+    # an earlier submission of the same sign-up that was never confirmed.
+    unticked = [
+        signup.pk
+        for signup, spec in contact_only + unconfirmed
+        if not any(
+            purpose == ConsentRecord.Purpose.CONTACT for purpose, _text in spec.get("consents", [])
+        )
+    ]
+    if unticked:
+        ConsentRecord.objects.filter(
+            signup_id__in=unticked, purpose=ConsentRecord.Purpose.CONTACT
+        ).delete()
     if consents:
         ConsentRecord.objects.bulk_create(consents)
     for signup, spec in zip(ordered, signups, strict=True):
@@ -847,17 +864,29 @@ def person_export(supporter, include_special=False):
         .order_by("pk")
     )
     for delivery in deliveries:
-        versions = {v.language: v for v in delivery.mailing.versions.all()}
-        version = versions.get(delivery.language) or next(iter(versions.values()), None)
+        # The message's name is the staff's own label: the person sees the subject.
         messages.append(
             {
-                "message": delivery.mailing.name,
-                "subject": version.subject if version else "",
+                "message": delivery.mailing_id,
+                "subject": delivery.subject(),
                 "language": delivery.language,
                 "status": delivery.status,
+                "reason": delivery.reason,
+                "error": delivery.error,
                 "sent_at": when(delivery.sent_at),
             }
         )
+    undeliverable = None
+    if supporter.email:
+        mark = UndeliverableAddress.objects.filter(
+            site_id=supporter.site_id, email=supporter.email
+        ).first()
+        if mark is not None:
+            undeliverable = {
+                "reason": mark.reason,
+                "note": mark.note,
+                "marked_at": when(mark.created_at),
+            }
     extra = {}
     for hook in hooks.get_hooks("membership_person_export"):
         extra.update(hook(supporter))
@@ -879,6 +908,7 @@ def person_export(supporter, include_special=False):
         "unsubscribed_at": when(supporter.contact_withdrawn_at),
         "signups": signups,
         "messages": messages,
+        "undeliverable": undeliverable,
     }
 
 

@@ -63,17 +63,27 @@ def page_link(page_id, language):
     return (page.pk, page.get_full_url()) if page is not None else (None, None)
 
 
-def sender_identity(site, language):
+def organisation_texts(site):
+    """The organisation's texts (``OrganisationText``) by language code, in one
+    query: for a caller that needs several of them (``sender_identity`` for each
+    language, and the postal address)."""
+    return {
+        text.locale.language_code: text
+        for text in OrganisationText.objects.filter(settings__site=site).select_related(
+            "locale", "settings"
+        )
+    }
+
+
+def sender_identity(site, language, texts=None):
     """The organisation as it signs its emails: (name in ``language``, reply-to
-    address). Emails of other apps (candidates' pledges) sign the same way."""
-    texts = list(
-        OrganisationText.objects.filter(settings__site=site).select_related("locale", "settings")
-    )
-    by_language = {text.locale.language_code: text for text in texts}
+    address). Emails of other apps (candidates' pledges) sign the same way.
+    ``texts`` (from ``organisation_texts``) saves reading them again."""
+    by_language = organisation_texts(site) if texts is None else texts
     text = (
         by_language.get(language)
         or by_language.get(settings.LANGUAGE_CODE)
-        or (texts[0] if texts else None)
+        or next(iter(by_language.values()), None)
     )
     if text is None:
         org = OrganisationSettings.objects.filter(site=site).first()

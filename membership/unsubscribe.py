@@ -57,11 +57,12 @@ def unsubscribe_url(site, supporter_id, mailing_id, language):
 
 def unsubscribe(supporter_id, mailing_id=None):
     """Stop the organisation's email to a person: their consent ends now, the copies
-    of messages still waiting for them are not sent, and the first "no" is written
-    in the audit log (with the message it came from). Pressing again changes
-    nothing but the time of the last "no", so a box ticked on a form before it
-    never brings email back. Returns the person, or None when there is nobody (any
-    more) to unsubscribe."""
+    of messages still waiting for them are not sent, and each change from "yes" to
+    "no" is written in the audit log (with the message it came from), so every
+    "no" after a new "yes" stays on record. Pressing again while nothing is in
+    force writes nothing but moves the time of the last "no", so a box ticked on a
+    form before it never brings email back. Returns the person, or None when
+    there is nobody (any more) to unsubscribe."""
     with transaction.atomic():
         supporter = (
             Supporter.objects.select_for_update()

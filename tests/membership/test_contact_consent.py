@@ -13,7 +13,13 @@ from membership.audience import contactable
 from membership.forms import contact_consent_text
 from membership.mailings import Delivery, Mailing, MailingVersion, UndeliverableAddress
 from membership.models import ConsentRecord, SignUp, Supporter
-from membership.services import confirm, erase_supporter, person_export, store_submission
+from membership.services import (
+    confirm,
+    erase_supporter,
+    person_export,
+    store_submission,
+    withdraw_signups,
+)
 from tests.congress.conftest import congress_index, kosovo, make_congress  # noqa: F401
 
 from .conftest import (
@@ -190,6 +196,32 @@ def test_a_box_ticked_when_the_form_is_sent_again_before_confirming_counts(
     assert Supporter.objects.get(email="arta@example.org").contact_consent_at is not None
 
 
+def test_a_box_unticked_when_the_form_is_sent_again_before_confirming_wins(
+    submit, client, org, join_page
+):
+    sq, _ = join_page
+    mail.outbox.clear()
+    submit(sq, join_data(contact="on"))
+    submit(sq, join_data())
+    # The newest submission decides: its link confirms a sign-up without the box.
+    assert not contact_consents("arta@example.org").exists()
+    follow_confirm_link(client, mail.outbox[-1], org.hostname)
+    person = Supporter.objects.get(email="arta@example.org")
+    assert person.signups.get().state == SignUp.State.CONFIRMED
+    assert person.contact_consent_at is None
+
+
+def test_the_box_ticked_again_after_an_untick_counts(submit, client, org, join_page):
+    sq, _ = join_page
+    mail.outbox.clear()
+    submit(sq, join_data(contact="on"))
+    submit(sq, join_data())
+    submit(sq, join_data(contact="on"))
+    assert contact_consents("arta@example.org").count() == 1
+    follow_confirm_link(client, mail.outbox[-1], org.hostname)
+    assert Supporter.objects.get(email="arta@example.org").contact_consent_at is not None
+
+
 # -- confirmation and unsubscribe ---------------------------------------------------------
 
 
@@ -204,6 +236,16 @@ def _signup(org, page, kind="membership", contact=True, email="ilir@example.org"
         signups=[{"kind": kind, "consents": consents}],
         notify=False,
     )
+
+
+def test_a_tick_withdrawn_before_its_confirmation_does_not_come_back(org, join_page):
+    ticked = _signup(org, join_page[0])
+    withdraw_signups(ticked)
+    # Signed up again, this time without the box, and confirmed.
+    confirm(_signup(org, join_page[0], contact=False))
+    person = Supporter.objects.get(email="ilir@example.org")
+    assert person.signups.get().state == SignUp.State.CONFIRMED
+    assert person.contact_consent_at is None
 
 
 def test_an_earlier_agreement_keeps_its_time(org, join_page, volunteer_page):
@@ -272,13 +314,18 @@ def test_the_export_has_the_agreement_the_unsubscribe_and_the_messages(org, join
     assert data["unsubscribed_at"] is None
     assert data["messages"] == [
         {
-            "message": "Lajmet e qershorit",
+            "message": mailing.pk,
             "subject": "News from us",
             "language": "en",
             "status": "sent",
+            "reason": "",
+            "error": "",
             "sent_at": sent_at.isoformat(),
         }
     ]
+    # The staff's own name of the message never reaches the person.
+    assert "Lajmet e qershorit" not in str(data)
+    assert data["undeliverable"] is None
     consents = [c for s in data["signups"] for c in s["consents"]]
     assert {"purpose": "contact", "text": LABEL_SQ} == {
         k: v for k, v in consents[-1].items() if k in ("purpose", "text")
@@ -355,3 +402,43 @@ def test_most_demo_people_agree_to_email(org, make_org, settings, tmp_path):
         )
     )
     assert texts == {contact_consent_text(org.site, "sq")}
+
+
+def test_the_export_shows_the_undeliverable_mark_and_why_a_copy_was_not_sent(
+    org, make_org, join_page, mailing
+):
+    confirm(_signup(org, join_page[0]))
+    person = Supporter.objects.get(email="ilir@example.org")
+    Delivery.objects.create(
+        mailing=mailing,
+        supporter=person,
+        language="fr",
+        status="skipped",
+        reason="undeliverable",
+    )
+    mark = UndeliverableAddress.objects.create(
+        site=org.site, email=person.email, reason="bounce", note="550 no such user"
+    )
+    # The same address marked at another organisation is not about this person.
+    org_b = make_org("org-b.example", name="Organizata B", name_en="Organisation B")
+    UndeliverableAddress.objects.create(site=org_b.site, email=person.email, reason="complaint")
+    data = person_export(person)
+    assert data["undeliverable"] == {
+        "reason": "bounce",
+        "note": "550 no such user",
+        "marked_at": mark.created_at.isoformat(),
+    }
+    (copy,) = data["messages"]
+    # A language without a version of its own: the first version written.
+    assert (copy["subject"], copy["status"], copy["reason"], copy["sent_at"]) == (
+        "Lajme nga ne",
+        "skipped",
+        "undeliverable",
+        None,
+    )
+
+
+def test_the_subject_of_a_copy_is_the_one_of_its_language(org, mailing):
+    copies = [Delivery(mailing=mailing, language=code) for code in ("sq", "en", "")]
+    assert [copy.subject() for copy in copies] == ["Lajme nga ne", "News from us", "Lajme nga ne"]
+    assert Delivery(mailing=Mailing.objects.create(site=org.site, name="Bosh")).subject() == ""

@@ -4,6 +4,7 @@ approval, progress and stopping; who may do what (another organisation's message
 are a 404, other roles a 403); a person's messages and undeliverable address."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,7 +14,7 @@ from django.utils import timezone
 from wagtail.admin.rich_text import get_rich_text_editor_widget
 from wagtail.users.models import UserProfile
 
-from home.models import SiteRole
+from home.models import OrganisationText, SiteRole
 from membership import mailing_send
 from membership.mailings import (
     BODY_FEATURES,
@@ -549,3 +550,182 @@ def test_only_a_superuser_lifts_the_approval_rule(client, staff, org):
     assert 'name="mailings_need_approval"' not in page.content.decode()
     client.force_login(staff["admin"])
     assert 'name="mailings_need_approval"' in client.get(url).content.decode()
+
+
+# -- review: the stamp under the lock, the last author, the postal address --------------
+
+
+def officer(name, roles_a, language="en"):
+    user = get_user_model().objects.create_user(name, f"{name}@example.org", "pw", is_staff=True)
+    user.groups.add(roles_a[SiteRole.MEMBERSHIP_OFFICER])
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = language
+    profile.save()
+    return user
+
+
+def change_before_the_lock(monkeypatch, change):
+    """Make ``change`` commit just before the view locks the message's row: the
+    moment between an early check and the lock that the review pointed at."""
+    real = Mailing.objects.select_for_update
+    done = []
+
+    def changed_first(*args, **kwargs):
+        if not done:
+            done.append(True)
+            change()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(Mailing.objects, "select_for_update", changed_first)
+
+
+def test_a_change_just_before_the_lock_is_not_sent(
+    client, staff, people, mailing, second_officer, monkeypatch
+):
+    client.force_login(staff["officer_a"])
+    urls = mailing_urls(mailing)
+    seen = stamp(client, urls["send"])
+
+    def rewrite():
+        MailingVersion.objects.filter(mailing=mailing, language="sq").update(subject="Tjetër")
+        Mailing.objects.filter(pk=mailing.pk).update(
+            updated_at=timezone.now() + timedelta(seconds=1), updated_by=second_officer
+        )
+
+    change_before_the_lock(monkeypatch, rewrite)
+    response = client.post(urls["send"], {"stamp": seen})
+    assert response["Location"] == urls["send"]
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DRAFT and mailing.queued_at is None
+    assert mailing.submitted_by is None and not Delivery.objects.exists()
+    page = client.get(urls["send"]).content.decode()
+    assert "The message changed while you were looking at it" in page
+
+
+def test_an_approval_just_after_a_new_request_is_refused(
+    client, staff, people, mailing, second_officer, org, monkeypatch
+):
+    MembershipSettings.objects.filter(pk=MembershipSettings.for_site(org.site).pk).update(
+        mailings_need_approval=True
+    )
+    urls = mailing_urls(mailing)
+    client.force_login(staff["officer_a"])
+    client.post(urls["send"], {"stamp": stamp(client, urls["send"])})
+    client.force_login(second_officer)
+    seen = stamp(client, urls["approve"])
+
+    def asked_again():
+        # Withdrawn, changed and asked for again: waiting for approval as before.
+        Mailing.objects.filter(pk=mailing.pk).update(
+            updated_at=timezone.now() + timedelta(seconds=1)
+        )
+
+    change_before_the_lock(monkeypatch, asked_again)
+    response = client.post(urls["approve"], {"stamp": seen})
+    assert response["Location"] == urls["approve"]
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.AWAITING_APPROVAL
+    assert mailing.approved_by is None and not Delivery.objects.exists()
+
+
+def test_whoever_changed_it_last_cannot_approve_it(
+    client, staff, people, mailing, second_officer, roles_a, org
+):
+    MembershipSettings.objects.filter(pk=MembershipSettings.for_site(org.site).pk).update(
+        mailings_need_approval=True
+    )
+    urls = mailing_urls(mailing)
+    # B rewrites A's draft, A asks for approval: neither may approve it.
+    client.force_login(second_officer)
+    client.post(urls["edit"], message_data(**{"sq-subject": "Teksti i B"}))
+    mailing.refresh_from_db()
+    assert mailing.created_by == staff["officer_a"] and mailing.updated_by == second_officer
+    client.force_login(staff["officer_a"])
+    ask = client.get(urls["send"]).content.decode()
+    assert "Whoever wrote it, last changed it or asked for approval cannot approve it." in ask
+    client.post(urls["send"], {"stamp": stamp(client, urls["send"])})
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.AWAITING_APPROVAL
+    for user in (staff["officer_a"], second_officer):
+        client.force_login(user)
+        assert "Approve and send…" not in client.get(urls["edit"]).content.decode()
+        assert_denied(client.get(urls["approve"]))
+        assert_denied(client.post(urls["approve"], {"stamp": mailing.updated_at.isoformat()}))
+    mailing.refresh_from_db()
+    assert mailing.approved_by is None and not Delivery.objects.exists()
+
+    # A third officer may, and sees who wrote, changed and asked.
+    third = officer("officer_a3", roles_a)
+    client.force_login(third)
+    page = client.get(urls["approve"]).content.decode()
+    assert (
+        "Written by officer_a, last changed by officer_a2, approval asked for by officer_a." in page
+    )
+    client.post(urls["approve"], {"stamp": stamp(client, urls["approve"])})
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.QUEUED and mailing.approved_by == third
+
+
+def test_a_new_message_was_last_changed_by_its_author(client, staff, people):
+    client.force_login(staff["officer_a"])
+    client.post(reverse("membership_mailing_add"), message_data())
+    created = Mailing.objects.get()
+    assert created.created_by == created.updated_by == staff["officer_a"]
+
+
+def test_no_postal_address_no_sending(client, staff, people, mailing, roles_a, org):
+    OrganisationText.objects.filter(settings__site=org.site).update(postal_address=" ")
+    urls = mailing_urls(mailing)
+    settings_url = reverse(
+        "wagtailsettings:edit", args=["home", "organisationsettings", org.site.pk]
+    )
+    # In the officer's own language, without a button to send.
+    client.force_login(officer("zyrtari", roles_a, language="sq"))
+    edit = client.get(urls["edit"]).content.decode()
+    assert "Organizata nuk ka ende adresë postare" in edit
+    assert urls["send"] not in edit
+    assert settings_url not in edit  # an officer cannot change the settings
+    assert "Kërkojini një administratori të sajtit ta shtojë." in edit
+    response = client.get(urls["send"])
+    assert response["Location"] == urls["edit"]
+    client.post(urls["send"], {"stamp": mailing.updated_at.isoformat()})
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DRAFT and not Delivery.objects.exists()
+    assert not mail.outbox
+
+    # Whoever may change the settings is sent there.
+    client.force_login(staff["admin"])
+    edit = client.get(urls["edit"]).content.decode()
+    assert "The organisation has no postal address yet" in edit
+    assert f'href="{settings_url}"' in edit and urls["send"] not in edit
+
+    # Neither can it be approved.
+    mailing.status = Mailing.Status.AWAITING_APPROVAL
+    mailing.submitted_by = staff["officer_a"]
+    mailing.save()
+    client.force_login(officer("officer_a3", roles_a))
+    edit = client.get(urls["edit"]).content.decode()
+    assert urls["approve"] not in edit
+    assert client.get(urls["approve"])["Location"] == urls["edit"]
+    client.post(urls["approve"], {"stamp": mailing.updated_at.isoformat()})
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.AWAITING_APPROVAL and not Delivery.objects.exists()
+
+    # With the address in the first language, it may go.
+    OrganisationText.objects.filter(settings__site=org.site, locale__language_code="sq").update(
+        postal_address="Rruga B, Prishtinë"
+    )
+    assert urls["approve"] in client.get(urls["edit"]).content.decode()
+
+
+def test_queued_before_its_copies_are_counted(client, staff, people, mailing):
+    client.force_login(staff["officer_a"])
+    urls = mailing_urls(mailing)
+    client.post(urls["send"], {"stamp": stamp(client, urls["send"])})  # sender not run
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.QUEUED and mailing.recipients is None
+    progress = client.get(urls["progress"]).content.decode()  # where the view led
+    assert "Sending to 2 people has begun." in progress
+    assert "Not known yet: the copies are being prepared." in progress
+    listing = client.get(reverse("membership_mailings")).content.decode()
+    assert f'<a href="{urls["progress"]}">Preparing the copies…</a>' in listing

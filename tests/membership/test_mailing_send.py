@@ -6,6 +6,7 @@ worker killed mid-send (a real SMTP server and worker processes)."""
 import asyncio
 import collections
 import io
+import logging
 import re
 import smtplib
 import threading
@@ -20,9 +21,12 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from home.models import OrganisationText
 from membership import mailing_send
 from membership.mailing_send import (
     CannotSend,
@@ -256,6 +260,73 @@ def test_people_are_queued_in_chunks_and_copies_sent_in_batches_over_one_connect
     assert CountingBackend.opened == 3  # batches of 3, 3 and 1
 
 
+def test_queueing_renews_the_lease_between_chunks_and_stops_when_it_is_lost(
+    org, officer, fast, no_waiting, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(mailing_send, "QUEUE_CHUNK", 2)
+    for n in range(5):
+        person(org.site, f"p{n}@example.org")
+    mailing = make_mailing(org.site)
+    with django_capture_on_commit_callbacks(execute=False):
+        start_sending(mailing, officer)
+    calls = []
+    assert queue_copies(mailing, keep=lambda: calls.append(1) or True) == 5
+    assert len(calls) == 3  # after each chunk of 2, 2 and 1
+
+    # The sender's lease is taken over after its first chunk: it stops queueing
+    # (and sending), and leaves the rest to the one that took over.
+    other = make_mailing(org.site)
+    with django_capture_on_commit_callbacks(execute=False):
+        start_sending(other, officer)
+
+    def taken_over(lease):
+        """Another sender took the message; ``keep`` finds it out."""
+        Mailing.objects.filter(pk=lease.mailing_id).update(
+            lease_until=timezone.now() + timedelta(minutes=1)
+        )
+        return False
+
+    monkeypatch.setattr(mailing_send._Lease, "keep", taken_over)
+    assert run_mailing(other.pk) == (0, None)
+    assert Delivery.objects.filter(mailing=other).count() == 2
+    other.refresh_from_db()
+    assert other.recipients is None and not mail.outbox
+
+
+def test_no_message_starts_without_the_postal_address_in_the_first_language(
+    org, officer, fast, no_waiting, django_capture_on_commit_callbacks
+):
+    person(org.site, "p@example.org")
+    mailing = make_mailing(org.site)
+    texts = OrganisationText.objects.filter(settings__site=org.site)
+    assert mailing_send.has_postal_address(org.site)
+    texts.filter(locale__language_code="sq").update(postal_address="  ")
+    # The English one does not stand in for the first language's.
+    assert not mailing_send.has_postal_address(org.site)
+    with translation.override("sq"), pytest.raises(CannotSend, match="Shtoni fillimisht adresën"):
+        start_sending(mailing, officer)
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DRAFT and not Delivery.objects.exists()
+    # A language without its own address gets the first language's.
+    texts.filter(locale__language_code="sq").update(postal_address="Rruga B, Prishtinë")
+    texts.filter(locale__language_code="en").update(postal_address="")
+    english = person(org.site, "en@example.org", language="en")
+    assert "Rruga B, Prishtinë" in render_message(mailing, english).body
+    assert send_now(mailing, officer, django_capture_on_commit_callbacks) == 2
+    assert outbox_to() == ["en@example.org", "p@example.org"]
+
+
+def test_the_organisations_texts_are_read_once_for_all_languages(org):
+    mailing = make_mailing(org.site)
+    people = {code: person(org.site, f"{code}@example.org", language=code) for code in ("sq", "en")}
+    renderer = mailing_send._Renderer(mailing)
+    with CaptureQueriesContext(db_connection) as queries:
+        for language, supporter in people.items():
+            assert renderer.render(supporter, language)[4].postal_address
+    read = [q["sql"] for q in queries.captured_queries if "home_organisationtext" in q["sql"]]
+    assert len(read) == 1
+
+
 def test_unsubscribed_undeliverable_erased_and_withdrawn_people_are_skipped(
     org, officer, fast, no_waiting, django_capture_on_commit_callbacks
 ):
@@ -368,17 +439,32 @@ def test_a_refused_copy_fails_a_cut_off_one_is_interrupted_and_the_others_go(
 
 
 def test_a_server_refusing_everything_stops_the_sender_with_the_rest_queued(
-    org, officer, fast, no_waiting, settings, django_capture_on_commit_callbacks
+    org, officer, fast, no_waiting, settings, caplog, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
-    for n in range(mailing_send.FAILURES_IN_A_ROW + 5):
+    for n in range(2 * mailing_send.FAILURES_IN_A_ROW + 5):
         person(org.site, f"refuse{n:02d}@example.org")
     mailing = make_mailing(org.site)
-    send_now(mailing, officer, django_capture_on_commit_callbacks)
+    before = timezone.now()
+    with caplog.at_level(logging.WARNING, logger="membership.mailing_send"):
+        send_now(mailing, officer, django_capture_on_commit_callbacks)
     counts = progress(mailing)
-    assert counts["failed"] == mailing_send.FAILURES_IN_A_ROW and counts["queued"] == 5
+    assert counts["failed"] == mailing_send.FAILURES_IN_A_ROW and counts["queued"] == 15
+    assert "sending paused" in caplog.text and "refused in a row" in caplog.text
     mailing.refresh_from_db()
-    assert mailing.status == Mailing.Status.SENDING  # the timer tries again later
+    assert mailing.status == Mailing.Status.SENDING  # what the officer sees
+    # It really stops: the lease is let go for a few minutes, not kept to be taken
+    # up again by the timer as soon as it runs out.
+    assert mailing.lease_until >= before + timedelta(minutes=3)
+    assert send_due_mailings(older_than=timedelta(0)) == []
+    # Stopped again by refusals in a row, it rests longer.
+    Mailing.objects.filter(pk=mailing.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    before = timezone.now()
+    assert run_mailing(mailing.pk) == (0, None)
+    counts = progress(mailing)
+    assert counts["failed"] == 2 * mailing_send.FAILURES_IN_A_ROW and counts["queued"] == 5
+    mailing.refresh_from_db()
+    assert mailing.lease_until >= before + timedelta(minutes=7)
 
 
 def test_cancelling_skips_what_was_not_sent(
@@ -502,6 +588,154 @@ def test_marking_an_address_undeliverable(org, officer, django_capture_on_commit
     assert list(UndeliverableAddress.objects.values_list("email", flat=True)) == [
         "arta@example.org"
     ]
+
+
+# --- a mail server that drops connections or says "not now" ------------------------------
+
+
+class FakeSMTP:
+    """The ``smtplib.SMTP`` of ``DroppingBackend``: answers NOOP until dropped."""
+
+    def __init__(self):
+        self.dropped = False
+
+    def noop(self):
+        if self.dropped:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return 250, b"2.0.0 OK"
+
+
+class DroppingBackend(EmailBackend):
+    """An SMTP-like backend (it has a ``connection``) whose server drops the
+    connection after each message, as a server does with one left idle: a message
+    sent into a dropped connection fails the way it does over smtplib."""
+
+    opened = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = None
+
+    def open(self):
+        type(self).opened += 1
+        self.connection = FakeSMTP()
+        return True
+
+    def close(self):
+        self.connection = None
+
+    def send_messages(self, messages):
+        if self.connection is None or self.connection.dropped:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        sent = super().send_messages(messages)
+        self.connection.dropped = True
+        return sent
+
+
+def test_a_connection_dropped_while_idle_is_opened_again_before_a_copy_is_claimed(
+    org, officer, fast, no_waiting, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.DroppingBackend"
+    DroppingBackend.opened = 0
+    people = [person(org.site, f"p{n}@example.org") for n in range(3)]
+    mailing = make_mailing(org.site)
+    send_now(mailing, officer, django_capture_on_commit_callbacks)
+    # The NOOP found each dropped connection before the copy was at risk.
+    assert outbox_to() == sorted(p.email for p in people)
+    assert set(statuses(mailing).values()) == {Delivery.Status.SENT}
+    assert DroppingBackend.opened == 3
+
+
+def test_a_connection_idle_too_long_is_not_trusted(
+    org, officer, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """At one copy a minute the connection is idle a minute between copies: each
+    copy goes over a connection opened for it."""
+    now = [0.0]
+    monkeypatch.setattr(mailing_send, "clock", lambda: now[0])
+    monkeypatch.setattr(mailing_send, "pause", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    CountingBackend.opened, CountingBackend.clock = 0, None
+    rules = MembershipSettings.for_site(org.site)
+    rules.messages_per_minute = 1
+    rules.save()
+    for n in range(3):
+        person(org.site, f"p{n}@example.org")
+    send_now(make_mailing(org.site), officer, django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 3
+    assert CountingBackend.opened == 3
+
+
+class BusyBackend(CountingBackend):
+    """Answers ``answer`` (an exception) for copies to ``busy*`` addresses."""
+
+    answer = None
+
+    def send_messages(self, messages):
+        for message in messages:
+            if message.to[0].startswith("busy") and type(self).answer is not None:
+                raise type(self).answer
+        return super().send_messages(messages)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        smtplib.SMTPDataError(451, b"4.7.1 Rate limit, try again later"),
+        smtplib.SMTPRecipientsRefused({"busy@example.org": (450, b"4.2.1 Mailbox busy")}),
+        smtplib.SMTPSenderRefused(550, b"5.7.1 Sender not allowed", "no-reply@org-a.example"),
+        smtplib.SMTPResponseException(421, b"4.3.2 Service not available"),
+    ],
+    ids=["data-451", "recipient-450", "sender-550", "421"],
+)
+def test_a_not_now_answer_queues_the_copy_again_and_the_sender_rests(
+    answer, org, officer, fast, no_waiting, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.BusyBackend"
+    BusyBackend.opened, BusyBackend.clock, BusyBackend.answer = 0, None, answer
+    for email in ["a@example.org", "busy@example.org", "z@example.org"]:
+        person(org.site, email)
+    mailing = make_mailing(org.site)
+    before = timezone.now()
+    send_now(mailing, officer, django_capture_on_commit_callbacks)
+    assert outbox_to() == ["a@example.org"]
+    left = statuses(mailing)
+    # Not taken, not refused: queued again, and the rest waits with it.
+    assert left["busy@example.org"] == Delivery.Status.QUEUED
+    assert left["z@example.org"] == Delivery.Status.QUEUED
+    assert Delivery.objects.get(supporter__email="busy@example.org").claimed_at is None
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.SENDING  # what the officer sees
+    # The sender let go of the message for a few minutes: nobody takes it meanwhile.
+    assert mailing.lease_until >= before + timedelta(minutes=3)
+    assert send_due_mailings(older_than=timedelta(0)) == []
+    assert run_mailing(mailing.pk) == (0, None)
+    # Once the rest is over the timer hands it on; the server takes them now.
+    BusyBackend.answer = None
+    Mailing.objects.filter(pk=mailing.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert send_due_mailings(older_than=timedelta(0)) == [mailing.pk]
+    assert outbox_to() == ["a@example.org", "busy@example.org", "z@example.org"]
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.SENT
+
+
+def test_a_mail_server_that_cannot_be_reached_leaves_the_copies_queued_for_later(
+    org, officer, fast, no_waiting, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.UnreachableBackend"
+    person(org.site, "p@example.org")
+    mailing = make_mailing(org.site)
+    before = timezone.now()
+    send_now(mailing, officer, django_capture_on_commit_callbacks)
+    assert statuses(mailing) == {"p@example.org": Delivery.Status.QUEUED}
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.SENDING
+    assert mailing.lease_until >= before + timedelta(minutes=3)
+
+
+class UnreachableBackend(EmailBackend):
+    def open(self):
+        raise ConnectionRefusedError("Connection refused")
 
 
 # --- the kill test: a real SMTP server, worker processes, SIGKILL --------------------------

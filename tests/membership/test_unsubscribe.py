@@ -151,6 +151,41 @@ def test_the_button_unsubscribes_too_and_pressing_again_is_harmless(client, org,
     assert "nuk ju dërgon më mesazhe" in main and "<button" not in main
 
 
+def test_the_page_after_unsubscribing_tells_only_what_brings_the_messages_back(client, org, person):
+    path = url(person, language="en")
+    html = client.post(path, {}, HTTP_HOST=org.hostname).content.decode()
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    # A form whose sign-up is confirmed already cannot start the email again.
+    assert "when you sign a new statement of the organisation" in main
+    assert "one of the organisation's forms" not in main
+
+
+def test_every_no_after_a_new_yes_is_audited(org, join_page, campaign, person, mailing):
+    unsubscribe(person.pk, mailing.pk)
+    first = Supporter.objects.get(pk=person.pk).contact_withdrawn_at
+    # A new "yes": a statement signed with the box ticked, and confirmed.
+    confirm(
+        store_submission(
+            site=org.site,
+            page=campaign[0],
+            language="sq",
+            email=person.email,
+            person={"given_name": "Arta"},
+            signups=[
+                {"kind": "signature", "consents": [("signup", "Po"), ("contact", "Më dërgoni.")]}
+            ],
+            notify=False,
+        )
+    )
+    assert Supporter.objects.get(pk=person.pk).contact_consent_at > first
+    unsubscribe(person.pk)
+    # Pressed again with nothing in force: nothing more to audit.
+    unsubscribe(person.pk)
+    entries = AuditEntry.objects.filter(action="unsubscribe").order_by("pk")
+    assert [entry.detail for entry in entries] == [{"mailing": mailing.pk}, {"mailing": None}]
+    assert all(entry.supporter_ref == person.pk for entry in entries)
+
+
 @pytest.mark.parametrize(
     "token",
     [
