@@ -410,6 +410,16 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
         ordered.append(signup)
     if new:
         SignUp.objects.bulk_create(new)
+    given = [
+        (signup, purpose, text)
+        for signup, spec in consented
+        for purpose, text in spec.get("consents", [])
+    ] + [
+        (signup, purpose, text)
+        for signup, spec in contact_only
+        for purpose, text in spec.get("consents", [])
+        if purpose == ConsentRecord.Purpose.CONTACT
+    ]
     consents = [
         ConsentRecord(
             signup=signup,
@@ -423,22 +433,7 @@ def _store(site, page, language, email, person, signups, entered_by, paper_key=N
             method=signup.source,
             given_at=now,
         )
-        for signup, spec in consented
-        for purpose, text in spec.get("consents", [])
-    ] + [
-        ConsentRecord(
-            signup=signup,
-            purpose=ConsentRecord.Purpose.CONTACT,
-            text=text,
-            language=language,
-            page=page,
-            revision_id=revision_id,
-            method=signup.source,
-            given_at=now,
-        )
-        for signup, spec in contact_only
-        for purpose, text in spec.get("consents", [])
-        if purpose == ConsentRecord.Purpose.CONTACT
+        for signup, purpose, text in given
     ]
     # The newest submission decides: a box left unticked now takes back the tick of
     # an earlier submission of the same sign-up that was never confirmed.

@@ -8,6 +8,8 @@ ports are replaced (``render_site``). Each process gets its own process group an
 ended by its own object (``stop`` or ``kill``); nothing here ends a process by name.
 """
 
+import asyncio
+import collections
 import contextlib
 import http.client
 import os
@@ -18,8 +20,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
+from email import message_from_bytes
+from email.header import decode_header, make_header
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -547,3 +552,38 @@ class Nginx(_Process):
     def stop(self, timeout=15):
         # SIGTERM: nginx's fast shutdown (SIGQUIT would wait for slow clients)
         super().stop(timeout=timeout, signum=signal.SIGTERM)
+
+
+class Sink:
+    """An SMTP server's DATA handler that keeps what arrived. With ``hold_at`` it
+    stops answering after the ``hold_at``-th message arrived (the message is kept,
+    the "250 OK" waits) until ``release`` is set: the sender is then stuck between
+    handing the email over and hearing it was taken."""
+
+    def __init__(self, hold_at=None):
+        self.lock = threading.Lock()
+        self.received = []  # (recipient, subject)
+        self.hold_at = hold_at
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.original_content or envelope.content)
+        subject = str(make_header(decode_header(message["Subject"] or "")))
+        with self.lock:
+            for recipient in envelope.rcpt_tos:
+                self.received.append((recipient.lower(), subject))
+            count = len(self.received)
+        if count == self.hold_at:
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+        return "250 Message accepted for delivery"
+
+    def counts(self):
+        with self.lock:
+            return collections.Counter(recipient for recipient, _ in self.received)
+
+    def total(self):
+        with self.lock:
+            return len(self.received)

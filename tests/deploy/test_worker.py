@@ -18,14 +18,9 @@ retry command sends it. django-tasks-db leaves the task of a killed worker
 Runs on whichever database the suite uses (SQLite file or PostgreSQL).
 """
 
-import asyncio
-import collections
 import io
-import threading
 import time
 from datetime import timedelta
-from email import message_from_bytes
-from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd import controller as aiosmtpd_controller
@@ -38,7 +33,7 @@ from django_tasks_db.models import DBTaskResult
 from membership.models import SignUp
 from membership.people import UNSENT
 from membership.services import store_submission
-from tests.deploy.stack import Worker, free_port, production_env
+from tests.deploy.stack import Sink, Worker, free_port, production_env
 from tests.membership import conftest as membership_fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,41 +41,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 join_page = membership_fixtures.join_page  # the public join form, in two languages
 
 DB_BACKEND = "django_tasks_db.DatabaseBackend"
-
-
-class Sink:
-    """An SMTP server's DATA handler that keeps what arrived. With ``hold_at`` it
-    stops answering after the ``hold_at``-th message arrived (the message is kept,
-    the "250 OK" waits) until ``release`` is set: the sender is then stuck between
-    handing the email over and hearing it was taken."""
-
-    def __init__(self, hold_at=None):
-        self.lock = threading.Lock()
-        self.received = []  # (recipient, subject)
-        self.hold_at = hold_at
-        self.holding = threading.Event()
-        self.release = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.original_content or envelope.content)
-        subject = str(make_header(decode_header(message["Subject"] or "")))
-        with self.lock:
-            for recipient in envelope.rcpt_tos:
-                self.received.append((recipient.lower(), subject))
-            count = len(self.received)
-        if count == self.hold_at:
-            self.holding.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.05)
-        return "250 Message accepted for delivery"
-
-    def counts(self):
-        with self.lock:
-            return collections.Counter(recipient for recipient, _ in self.received)
-
-    def total(self):
-        with self.lock:
-            return len(self.received)
 
 
 @pytest.fixture

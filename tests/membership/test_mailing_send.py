@@ -3,16 +3,12 @@ footer, language), who gets one (the audience, once each; never the unsubscribed
 undeliverable, erased), the pace, a mail server that refuses, cancelling, and a
 worker killed mid-send (a real SMTP server and worker processes)."""
 
-import asyncio
-import collections
 import io
 import logging
 import re
 import smtplib
-import threading
 import time
 from datetime import timedelta
-from email import message_from_bytes
 from email.header import decode_header, make_header
 
 import pytest
@@ -741,39 +737,6 @@ class UnreachableBackend(EmailBackend):
 # --- the kill test: a real SMTP server, worker processes, SIGKILL --------------------------
 
 
-class Sink:
-    """An SMTP server's DATA handler that keeps what arrived. After the
-    ``hold_at``-th message it keeps the message but holds back its "250 OK" until
-    ``release`` is set: the sender is stuck between the hand-over and the answer."""
-
-    def __init__(self, hold_at=None):
-        self.lock = threading.Lock()
-        self.received = []
-        self.hold_at = hold_at
-        self.holding = threading.Event()
-        self.release = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.original_content or envelope.content)
-        subject = str(make_header(decode_header(message["Subject"] or "")))
-        with self.lock:
-            self.received.extend((rcpt.lower(), subject) for rcpt in envelope.rcpt_tos)
-            count = len(self.received)
-        if count == self.hold_at:
-            self.holding.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.05)
-        return "250 Message accepted for delivery"
-
-    def counts(self):
-        with self.lock:
-            return collections.Counter(recipient for recipient, _ in self.received)
-
-    def total(self):
-        with self.lock:
-            return len(self.received)
-
-
 def wait_for(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -789,7 +752,7 @@ def test_a_worker_killed_mid_send_never_sends_a_copy_twice(org, officer, setting
     worker has not recorded it. A second worker takes over once the lease ran out
     (the timer's command hands the message on): every other person receives the
     message once, the one cut off at most once, and nobody twice."""
-    from tests.deploy.stack import Worker, free_port, production_env
+    from tests.deploy.stack import Sink, Worker, free_port, production_env
     from tests.deploy.test_worker import database_url
 
     count, held = 30, 9
@@ -874,7 +837,7 @@ def test_a_worker_killed_at_any_moment_leaves_at_most_one_copy_in_doubt(
     message at most once, all but at most one exactly once."""
     from django_tasks_db.models import DBTaskResult
 
-    from tests.deploy.stack import Worker, free_port, production_env
+    from tests.deploy.stack import Sink, Worker, free_port, production_env
     from tests.deploy.test_worker import database_url
 
     count = 50
