@@ -80,6 +80,7 @@ from . import audience as audiences
 from .emails import normalise_email
 from .mailings import Delivery, Mailing, UndeliverableAddress
 from .records import AuditEntry, MembershipSettings, SignUp, Supporter
+from .services import audit
 from .tasks import organisation_texts, retry_delay, sender_identity
 from .unsubscribe import unsubscribe_url
 
@@ -382,12 +383,6 @@ test_send.__test__ = False  # a function of the app, not one for pytest to colle
 # --- starting, stopping, progress ----------------------------------------------------
 
 
-def _audit(site, user, action, supporter=None, **detail):
-    from .services import audit  # services imports much of the app
-
-    return audit(site, user, action, supporter, **detail)
-
-
 def start_sending(mailing, user):
     """Hand the message to the sender, which queues one copy per person of the
     audience.
@@ -438,7 +433,7 @@ def start_sending(mailing, user):
                 "updated_at",
             ]
         )
-        _audit(
+        audit(
             site,
             user,
             AuditEntry.Action.MAILING,
@@ -507,7 +502,7 @@ def cancel(mailing, user):
         skipped = Delivery.objects.filter(mailing=locked, status=Copy.QUEUED).update(
             status=Copy.SKIPPED, reason=Delivery.Reason.CANCELLED
         )
-        _audit(
+        audit(
             locked.site,
             user,
             AuditEntry.Action.MAILING,
@@ -548,7 +543,7 @@ def mark_undeliverable(site, email, reason, note="", user=None):
             Delivery.objects.filter(supporter=person, status=Copy.QUEUED).update(
                 status=Copy.SKIPPED, reason=Delivery.Reason.UNDELIVERABLE
             )
-        _audit(site, user, AuditEntry.Action.UNDELIVERABLE, person, reason=reason, note=note)
+        audit(site, user, AuditEntry.Action.UNDELIVERABLE, person, reason=reason, note=note)
     return marked
 
 
