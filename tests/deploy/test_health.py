@@ -28,6 +28,7 @@ CHECKS = {
     "Storage(alias='private')",
     "TaskQueue(queue='default')",
     "TaskQueue(queue='exports')",
+    "TaskQueue(queue='mailings')",
 }
 
 
