@@ -27,7 +27,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -206,7 +206,6 @@ class PublicForm(forms.Form):
     stale = False
     shown_at = None
     token_id = None
-    contact_text = None
 
     def fresh_time_token(self):
         """The token of the form as shown (again): a new id, and the time the visitor
@@ -252,19 +251,26 @@ class PublicForm(forms.Form):
 
     def add_contact_field(self):
         """The optional box to receive the organisation's messages, in the page's
-        language. Left unticked: agreeing to email is a choice, never a default."""
-        site = site_for_request_page(self.request, self.page)
-        if site is None:  # a page outside any site takes no sign-ups
-            return
-        self.contact_text = contact_consent_text(site, page_language(self.page))
+        language. Left unticked: agreeing to email is a choice, never a default.
+        Its words (the organisation's name) are looked up only when they are shown
+        or stored, not for every form that is sent."""
         self.fields[CONTACT_FIELD] = forms.BooleanField(
-            label=self.contact_text, required=False, initial=False
+            label=lazy(lambda: self.contact_text or "", str)(), required=False, initial=False
         )
+
+    @cached_property
+    def contact_text(self):
+        """The words of the box; None for a page outside any site (it takes no
+        sign-ups)."""
+        site = site_for_request_page(self.request, self.page)
+        if site is None:
+            return None
+        return contact_consent_text(site, page_language(self.page))
 
     def contact_consents(self):
         """The consent to email, as ``store_submission`` keeps it, when the box is
         ticked: [("contact", the words shown)]; else []."""
-        if self.contact_text and self.cleaned_data.get(CONTACT_FIELD):
+        if self.cleaned_data.get(CONTACT_FIELD) and self.contact_text:
             return [(ConsentRecord.Purpose.CONTACT, self.contact_text)]
         return []
 
