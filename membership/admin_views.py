@@ -54,7 +54,7 @@ def user_can_see_people(user):
     return user.has_perm("membership.view_supporter") and officer_sites(user).exists()
 
 
-def _require(request, perm):
+def require_officer(request, perm):
     if not request.user.has_perm(perm):
         raise PermissionDenied
     sites = officer_sites(request.user)
@@ -63,7 +63,7 @@ def _require(request, perm):
     return sites
 
 
-def _chosen_sites(request, sites):
+def chosen_sites(request, sites):
     """The sites the listing shows: one chosen with ?site=, else all allowed."""
     chosen = request.GET.get("site") or request.POST.get("site")
     if chosen and str(chosen).isdigit():
@@ -73,8 +73,8 @@ def _chosen_sites(request, sites):
     return sites
 
 
-def _person(request, pk, perm):
-    sites = _require(request, perm)
+def officer_person(request, pk, perm):
+    sites = require_officer(request, perm)
     return get_object_or_404(Supporter.objects.select_related("site"), pk=pk, site__in=sites)
 
 
@@ -97,7 +97,7 @@ def statement_pages(sites):
 
 
 def _filtered(request, sites):
-    return filtered(request.GET, sites, _chosen_sites(request, sites))
+    return filtered(request.GET, sites, chosen_sites(request, sites))
 
 
 def _filters(request):
@@ -130,7 +130,7 @@ def _page_number(value):
 
 
 def people_index(request):
-    sites = _require(request, "membership.view_supporter")
+    sites = require_officer(request, "membership.view_supporter")
     form, people, _signups = _filtered(request, sites)
     page_obj = ListingPage(
         people.select_related("site").order_by("-created_at", "-pk"),
@@ -149,7 +149,7 @@ def people_index(request):
         person.confirmed_count = counts.get(person.pk, {}).get("confirmed", 0)
     query = request.GET.copy()
     query.pop("p", None)
-    shown_sites = list(_chosen_sites(request, sites))
+    shown_sites = list(chosen_sites(request, sites))
     # Counted from the few sign-ups the mail server refused (an index finds them).
     unsent = (
         SignUp.objects.filter(UNSENT, supporter__site__in=shown_sites)
@@ -184,12 +184,12 @@ def people_export(request, fmt):
     ``MEMBERSHIP_EXPORT_STREAM_ROWS`` sign-ups, a page offering to prepare it in the
     background). POST xlsx or csv: an export job, built in the background and
     downloaded from the Exports screen."""
-    sites = _require(request, "membership.export_supporter")
+    sites = require_officer(request, "membership.export_supporter")
     if fmt not in ExportJob.Format.values:
         raise PermissionDenied
     if fmt == ExportJob.Format.XLSX or request.method == "POST":
         return _start_export(request, sites, fmt)
-    shown_sites = list(_chosen_sites(request, sites))
+    shown_sites = list(chosen_sites(request, sites))
     _form, _people, signups = filtered(request.GET, sites, shown_sites)
     include_special = special_allowed(request.user)
     limit = settings.MEMBERSHIP_EXPORT_STREAM_ROWS
@@ -243,7 +243,7 @@ def _start_export(request, sites, fmt):
         include_special=special_allowed(request.user),
         language=translation.get_language() or "",
     )
-    job.sites.set(_chosen_sites(request, sites))
+    job.sites.set(chosen_sites(request, sites))
     exports.build_export.enqueue(job.pk)
     messages.success(
         request, _("The file is being prepared. It is listed here when it is ready, for a day.")
@@ -278,7 +278,7 @@ def describe_filters(filters, sites):
 
 def export_list(request):
     """The user's exports of the last day: their state and, when ready, the file."""
-    sites = _require(request, "membership.export_supporter")
+    sites = require_officer(request, "membership.export_supporter")
     jobs = list(
         ExportJob.objects.filter(
             user=request.user, created_at__gt=timezone.now() - settings.MEMBERSHIP_EXPORT_KEEP
@@ -295,7 +295,7 @@ def export_list(request):
 
 
 def export_download(request, pk):
-    sites = _require(request, "membership.export_supporter")
+    sites = require_officer(request, "membership.export_supporter")
     job = get_object_or_404(ExportJob, pk=pk)
     if not _may_download(request.user, job, sites):
         raise PermissionDenied
@@ -340,7 +340,7 @@ def person_messages(person):
 
 
 def person_detail(request, pk):
-    person = _person(request, pk, "membership.view_supporter")
+    person = officer_person(request, pk, "membership.view_supporter")
     services.audit(person.site, request.user, AuditEntry.Action.VIEW, person)
     signups = person.signups.select_related("page", "entered_by").prefetch_related("consents")
     return TemplateResponse(
@@ -367,7 +367,7 @@ def person_detail(request, pk):
 
 
 def person_export(request, pk):
-    person = _person(request, pk, "membership.export_supporter")
+    person = officer_person(request, pk, "membership.export_supporter")
     include_special = special_allowed(request.user)
     data = services.person_export(person, include_special=include_special)
     services.audit(
@@ -392,7 +392,7 @@ def person_export(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def person_erase(request, pk):
-    person = _person(request, pk, "membership.erase_supporter")
+    person = officer_person(request, pk, "membership.erase_supporter")
     if request.method == "POST":
         services.erase_supporter(person, request.user)
         messages.success(request, _("The person's data was erased. Their sign-ups still count."))
@@ -405,7 +405,7 @@ def person_erase(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def signup_withdraw(request, pk, signup_pk):
-    person = _person(request, pk, "membership.change_supporter")
+    person = officer_person(request, pk, "membership.change_supporter")
     signup = get_object_or_404(
         SignUp.objects.select_related("page"), pk=signup_pk, supporter=person
     )
@@ -440,7 +440,7 @@ def _resent(request, count):
 @require_POST
 def person_resend(request, pk):
     """Send a person's confirmation email again (covering all their pending sign-ups)."""
-    person = _person(request, pk, "membership.change_supporter")
+    person = officer_person(request, pk, "membership.change_supporter")
     _resent(request, services.resend_confirmations(SignUp.objects.filter(supporter=person)))
     return redirect("membership_person", pk=person.pk)
 
@@ -449,7 +449,7 @@ def person_resend(request, pk):
 def people_resend(request):
     """Send again every confirmation email of the chosen organisations that the mail
     server refused."""
-    sites = _chosen_sites(request, _require(request, "membership.change_supporter"))
+    sites = chosen_sites(request, require_officer(request, "membership.change_supporter"))
     signups = SignUp.objects.filter(UNSENT, supporter__site__in=sites)
     _resent(request, services.resend_confirmations(signups))
     return redirect(reverse("membership_people") + "?email=unsent")
@@ -560,7 +560,7 @@ def _already_stored(site, page, rows):
 
 
 def paper_entry(request):
-    sites = _require(request, "membership.enter_paper_signatures")
+    sites = require_officer(request, "membership.enter_paper_signatures")
     pages = _paper_pages(request, sites)
     form = PaperSignatureForm(request.POST or None, pages=pages)
     if request.method == "POST" and form.is_valid():
@@ -803,7 +803,7 @@ def _paper_import_page(request, form, result):
 
 
 def paper_import(request):
-    sites = _require(request, "membership.enter_paper_signatures")
+    sites = require_officer(request, "membership.enter_paper_signatures")
     pages = _paper_pages(request, sites)
     services.delete_expired_paper_uploads()
     if request.method == "POST" and "fingerprint" in request.POST:

@@ -35,7 +35,7 @@ from wagtail.permissions import policy_registry
 from home.models import OrganisationSettings
 
 from . import mailing_send, services
-from .admin_views import _chosen_sites, _person, _require, officer_sites
+from .admin_views import chosen_sites, officer_person, officer_sites, require_officer
 from .audience import Audience, recipients, site_languages
 from .mailings import BODY_FEATURES, Delivery, Mailing, MailingVersion, UndeliverableAddress
 from .records import AuditEntry, MembershipSettings
@@ -53,7 +53,7 @@ def user_can_send(user):
 def _mailing(request, pk):
     """The message ``pk`` if it belongs to one of the user's organisations (404
     otherwise); PermissionDenied without the permission."""
-    sites = _require(request, PERMISSION)
+    sites = require_officer(request, PERMISSION)
     return get_object_or_404(Mailing.objects.select_related("site"), pk=pk, site__in=sites)
 
 
@@ -248,8 +248,8 @@ def save_mailing(site, user, mailing, name_form, versions, audience):
 
 
 def mailing_index(request):
-    sites = _require(request, PERMISSION)
-    shown = _chosen_sites(request, sites)
+    sites = require_officer(request, PERMISSION)
+    shown = chosen_sites(request, sites)
     paginator = Paginator(
         Mailing.objects.filter(site__in=shown).select_related("site", "created_by"), PER_PAGE
     )
@@ -366,7 +366,7 @@ def _handle_editor(request, site, mailing):
 
 @require_http_methods(["GET", "POST"])
 def mailing_add(request):
-    sites = _require(request, PERMISSION)
+    sites = require_officer(request, PERMISSION)
     chosen = request.GET.get("site") or request.POST.get("site")
     if chosen:
         if not str(chosen).isdigit():
@@ -672,7 +672,7 @@ def mailing_progress(request, pk):
 @require_POST
 def person_undeliverable(request, pk):
     """Mark a person's address undeliverable: no later message goes to it."""
-    person = _person(request, pk, "membership.change_supporter")
+    person = officer_person(request, pk, "membership.change_supporter")
     if person.is_erased or not person.email:
         messages.info(request, _("This person has no address."))
     elif UndeliverableAddress.objects.filter(site=person.site, email=person.email).exists():
