@@ -1,10 +1,13 @@
 """The public form to register for a congress (``register/``)."""
 
+from functools import partial
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from membership.constants import MUNICIPALITY_CHOICES, SignUpKind
+from home.languages import site_languages
+from membership.constants import SignUpKind, municipality_choices
 from membership.emails import EmailAddressField
 from membership.forms import CONTACT_FIELD, PublicForm, TextField
 from membership.records import ConsentRecord
@@ -68,7 +71,7 @@ class RegistrationForm(PublicForm):
     )
     municipality = forms.ChoiceField(
         label=_("Municipality"),
-        choices=[("", _("Choose…"))] + MUNICIPALITY_CHOICES,
+        choices=partial(municipality_choices, _("Choose…")),
         help_text=_('Live abroad? Choose "Outside Kosovo" and tell us the country.'),
     )
     country = TextField(
@@ -86,9 +89,7 @@ class RegistrationForm(PublicForm):
         help_text=_("For example step-free access, a sign language interpreter, large print."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    email_language = forms.ChoiceField(
-        label=_("Language of our emails"), choices=settings.LANGUAGES
-    )
+    email_language = forms.ChoiceField(label=_("Language of our emails"))
     consent = forms.BooleanField(label="")
 
     def __init__(self, data=None, *, page, **kwargs):
@@ -100,6 +101,7 @@ class RegistrationForm(PublicForm):
             self.fields["mode"].initial = modes[0]
         self.fields["consent"].label = page.registration_consent_text
         self.add_contact_field()
+        self.fields["email_language"].choices = site_languages(page.get_site())
         if not self.is_bound:
             language = page.locale.language_code if page.locale_id else settings.LANGUAGE_CODE
             self.fields["email_language"].initial = language

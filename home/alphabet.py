@@ -1,48 +1,63 @@
-"""Names in the order of the Albanian alphabet (candidates, member organisations):
-ignoring case and accents, with ç after c, ë after e, dh after d, and so on."""
+"""Names in the order of their language's alphabet (candidates, member
+organisations, municipalities): ignoring case and accents, with the letters of
+their own in their places: in Albanian ç after c, ë after e, dh after d; in Serbian
+(Latin) č and ć after c, dž and đ after d, lj after l."""
 
 import unicodedata
 
-# The Albanian alphabet, in its order; digraphs are letters of their own.
-ALBANIAN_ALPHABET = (
-    "a b c ç d dh e ë f g gj h i j k l ll m n nj o p q r rr s sh t th u v x xh y z zh"
-).split()
-_LETTER_RANK = {letter: rank for rank, letter in enumerate(ALBANIAN_ALPHABET)}
-_DIGRAPHS = {letter for letter in ALBANIAN_ALPHABET if len(letter) == 2}
-_KEPT_MARKS = {"ç", "ë"}  # letters of their own, not accented c and e
+# Each alphabet in its order; digraphs are letters of their own.
+ALPHABETS = {
+    "sq": "a b c ç d dh e ë f g gj h i j k l ll m n nj o p q r rr s sh t th u v x xh y z zh",
+    "sr-latn": "a b c č ć d dž đ e f g h i j k l lj m n nj o p r s š t u v z ž",
+}
 
 
-def _base_letters(text):
-    """``text`` in lower case without accents, except ç and ë."""
-    out = []
-    for char in text.casefold():
-        if char in _KEPT_MARKS:
-            out.append(char)
-            continue
-        decomposed = unicodedata.normalize("NFD", char)
-        out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
-    return "".join(out)
+class _Alphabet:
+    def __init__(self, letters):
+        self.letters = letters.split()
+        self.rank = {letter: rank for rank, letter in enumerate(self.letters)}
+        self.digraphs = {letter for letter in self.letters if len(letter) == 2}
+        # Letters with a mark that are letters of their own, not accented ones.
+        self.kept = {letter for letter in self.letters if len(letter) == 1 and not letter.isascii()}
+
+    def base_letters(self, text):
+        """``text`` in lower case without accents, except the alphabet's own letters."""
+        out = []
+        for char in text.casefold():
+            if char in self.kept:
+                out.append(char)
+                continue
+            decomposed = unicodedata.normalize("NFD", char)
+            out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
+        return "".join(out)
+
+    def key(self, name):
+        text = self.base_letters(name or "").strip()
+        key, position = [], 0
+        while position < len(text):
+            pair = text[position : position + 2]
+            if pair in self.digraphs:
+                key.append(self.rank[pair])
+                position += 2
+                continue
+            char = text[position]
+            if char in self.rank:
+                key.append(self.rank[char])
+            elif char.isdigit():
+                key.append(-10 + int(char))  # digits before letters
+            elif char.isalpha():
+                key.append(len(self.letters) + ord(char))
+            else:
+                key.append(-20)  # spaces and punctuation: a word ends before any letter
+            position += 1
+        return tuple(key)
 
 
-def alphabetical_key(name):
+_ALPHABETS = {code: _Alphabet(letters) for code, letters in ALPHABETS.items()}
+
+
+def alphabetical_key(name, language="sq"):
     """A sort key for a name: case- and accent-insensitive, in the order of the
-    Albanian alphabet (names in other alphabets after it, by code point)."""
-    text = _base_letters(name or "").strip()
-    key, position = [], 0
-    while position < len(text):
-        pair = text[position : position + 2]
-        if pair in _DIGRAPHS:
-            key.append(_LETTER_RANK[pair])
-            position += 2
-            continue
-        char = text[position]
-        if char in _LETTER_RANK:
-            key.append(_LETTER_RANK[char])
-        elif char.isdigit():
-            key.append(-10 + int(char))  # digits before letters
-        elif char.isalpha():
-            key.append(len(ALBANIAN_ALPHABET) + ord(char))
-        else:
-            key.append(-20)  # spaces and punctuation: a word ends before any letter
-        position += 1
-    return tuple(key)
+    alphabet of ``language`` (Albanian for a language without one of its own here;
+    letters of other alphabets after it, by code point)."""
+    return _ALPHABETS.get(language, _ALPHABETS["sq"]).key(name)

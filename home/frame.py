@@ -192,8 +192,11 @@ class Frame:
         """``subpath``: a route under the page that exists in every language (a
         campaign's ``candidates/12/``), kept on the translation's URL."""
         translations = self.translations(page)
+        offered = self.site_frame.home_urls  # the languages the site offers
         links = []
         for code, name in settings.LANGUAGES:
+            if offered and code not in offered:
+                continue
             if code in translations:
                 url = _on_route(translations[code].get_url(self.request), subpath)
             else:

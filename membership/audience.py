@@ -10,14 +10,15 @@ empty does not narrow it.
 from datetime import datetime, time
 
 from django import forms
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from .constants import MUNICIPALITY_CHOICES, SignUpKind
+from home.languages import site_languages
+
+from .constants import SignUpKind, municipality_choices
 from .mailings import UndeliverableAddress
 from .people import signup_pages
 from .records import MembershipSettings, SignUp, Supporter
@@ -30,19 +31,6 @@ AUDIENCE_KINDS = [
     (SignUpKind.SIGNATURE, _("Signers of a statement")),
     (SignUpKind.REGISTRATION, _("Registered for a congress")),
 ]
-
-
-def site_languages(site):
-    """The languages the organisation publishes in (those of its home page's
-    translations), in the order of ``LANGUAGES``: the first is its first language."""
-    root = site.root_page
-    present = set(
-        Page.objects.filter(translation_key=root.translation_key).values_list(
-            "locale__language_code", flat=True
-        )
-    )
-    languages = [(code, name) for code, name in settings.LANGUAGES if code in present]
-    return languages or [(settings.LANGUAGE_CODE, dict(settings.LANGUAGES)[settings.LANGUAGE_CODE])]
 
 
 def contactable(site):
@@ -85,7 +73,7 @@ class Audience(forms.Form):
     municipalities = forms.MultipleChoiceField(
         label=_("Municipality"),
         required=False,
-        choices=MUNICIPALITY_CHOICES,
+        choices=municipality_choices,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_("None chosen: every place. Hold Ctrl (or ⌘) to choose several."),
     )

@@ -2,54 +2,91 @@
 municipalities, communities, times, the states of a sign-up, link parameters."""
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from home.alphabet import alphabetical_key
 
 OUTSIDE_KOSOVO = "jashte"
 
-# Kosovo's 38 municipalities by their Albanian names (the official names used on
-# both language versions of the site), stored by a stable ASCII code.
+# Kosovo's 38 municipalities, stored by a stable ASCII code. Each has an Albanian and
+# a Serbian official name: the Albanian name is the text to translate (context
+# "municipality"), shown as it is in Albanian and English, and each catalogue
+# gives the name in its language ("Prishtinë" is "Priština" in the Serbian one).
 MUNICIPALITIES = [
-    ("decan", "Deçan"),
-    ("dragash", "Dragash"),
-    ("ferizaj", "Ferizaj"),
-    ("fushe-kosove", "Fushë Kosovë"),
-    ("gjakove", "Gjakovë"),
-    ("gjilan", "Gjilan"),
-    ("drenas", "Drenas (Gllogoc)"),
-    ("gracanice", "Graçanicë"),
-    ("hani-i-elezit", "Hani i Elezit"),
-    ("istog", "Istog"),
-    ("junik", "Junik"),
-    ("kacanik", "Kaçanik"),
-    ("kamenice", "Kamenicë"),
-    ("kline", "Klinë"),
-    ("kllokot", "Kllokot"),
-    ("leposaviq", "Leposaviq"),
-    ("lipjan", "Lipjan"),
-    ("malisheve", "Malishevë"),
-    ("mamushe", "Mamushë"),
-    ("mitrovice-jug", "Mitrovicë e Jugut"),
-    ("mitrovice-veri", "Mitrovicë e Veriut"),
-    ("novoberde", "Novobërdë"),
-    ("obiliq", "Obiliq"),
-    ("partesh", "Partesh"),
-    ("peje", "Pejë"),
-    ("podujeve", "Podujevë"),
-    ("prishtine", "Prishtinë"),
-    ("prizren", "Prizren"),
-    ("rahovec", "Rahovec"),
-    ("ranillug", "Ranillug"),
-    ("shterpce", "Shtërpcë"),
-    ("shtime", "Shtime"),
-    ("skenderaj", "Skënderaj"),
-    ("suhareke", "Suharekë"),
-    ("viti", "Viti"),
-    ("vushtrri", "Vushtrri"),
-    ("zubin-potok", "Zubin Potok"),
-    ("zvecan", "Zveçan"),
+    ("decan", pgettext_lazy("municipality", "Deçan")),
+    ("dragash", pgettext_lazy("municipality", "Dragash")),
+    ("ferizaj", pgettext_lazy("municipality", "Ferizaj")),
+    ("fushe-kosove", pgettext_lazy("municipality", "Fushë Kosovë")),
+    ("gjakove", pgettext_lazy("municipality", "Gjakovë")),
+    ("gjilan", pgettext_lazy("municipality", "Gjilan")),
+    ("drenas", pgettext_lazy("municipality", "Drenas (Gllogoc)")),
+    ("gracanice", pgettext_lazy("municipality", "Graçanicë")),
+    ("hani-i-elezit", pgettext_lazy("municipality", "Hani i Elezit")),
+    ("istog", pgettext_lazy("municipality", "Istog")),
+    ("junik", pgettext_lazy("municipality", "Junik")),
+    ("kacanik", pgettext_lazy("municipality", "Kaçanik")),
+    ("kamenice", pgettext_lazy("municipality", "Kamenicë")),
+    ("kline", pgettext_lazy("municipality", "Klinë")),
+    ("kllokot", pgettext_lazy("municipality", "Kllokot")),
+    ("leposaviq", pgettext_lazy("municipality", "Leposaviq")),
+    ("lipjan", pgettext_lazy("municipality", "Lipjan")),
+    ("malisheve", pgettext_lazy("municipality", "Malishevë")),
+    ("mamushe", pgettext_lazy("municipality", "Mamushë")),
+    ("mitrovice-jug", pgettext_lazy("municipality", "Mitrovicë e Jugut")),
+    ("mitrovice-veri", pgettext_lazy("municipality", "Mitrovicë e Veriut")),
+    ("novoberde", pgettext_lazy("municipality", "Novobërdë")),
+    ("obiliq", pgettext_lazy("municipality", "Obiliq")),
+    ("partesh", pgettext_lazy("municipality", "Partesh")),
+    ("peje", pgettext_lazy("municipality", "Pejë")),
+    ("podujeve", pgettext_lazy("municipality", "Podujevë")),
+    ("prishtine", pgettext_lazy("municipality", "Prishtinë")),
+    ("prizren", pgettext_lazy("municipality", "Prizren")),
+    ("rahovec", pgettext_lazy("municipality", "Rahovec")),
+    ("ranillug", pgettext_lazy("municipality", "Ranillug")),
+    ("shterpce", pgettext_lazy("municipality", "Shtërpcë")),
+    ("shtime", pgettext_lazy("municipality", "Shtime")),
+    ("skenderaj", pgettext_lazy("municipality", "Skënderaj")),
+    ("suhareke", pgettext_lazy("municipality", "Suharekë")),
+    ("viti", pgettext_lazy("municipality", "Viti")),
+    ("vushtrri", pgettext_lazy("municipality", "Vushtrri")),
+    ("zubin-potok", pgettext_lazy("municipality", "Zubin Potok")),
+    ("zvecan", pgettext_lazy("municipality", "Zveçan")),
 ]
 MUNICIPALITY_CHOICES = MUNICIPALITIES + [(OUTSIDE_KOSOVO, _("Outside Kosovo"))]
 MUNICIPALITY_NAMES = dict(MUNICIPALITIES)
+#: The language of the Serbian names (in exports and open data beside the names in
+#: the language of the file).
+SERBIAN = "sr-latn"
+
+
+def municipality_choices(blank=None, outside=True):
+    """The municipalities with their names in the active language, in its
+    alphabetical order, then "Outside Kosovo" (unless ``outside`` is false); first
+    an empty choice labelled ``blank`` if given. A form field's ``choices`` takes it
+    (``partial(municipality_choices, _("Choose…"))``), so each form lists the names
+    of the language it is shown in."""
+    language = translation.get_language()
+    choices = sorted(
+        ((code, str(name)) for code, name in MUNICIPALITIES),
+        key=lambda choice: alphabetical_key(choice[1], language),
+    )
+    if outside:
+        choices.append((OUTSIDE_KOSOVO, str(_("Outside Kosovo"))))
+    return [("", blank), *choices] if blank is not None else choices
+
+
+def municipality_name(code):
+    """The name of the municipality ``code`` in the active language ("" for none)."""
+    return str(MUNICIPALITY_NAMES.get(code, ""))
+
+
+def serbian_name(code):
+    """The Serbian official name of the municipality ``code`` ("" for none)."""
+    with translation.override(SERBIAN):
+        return municipality_name(code)
+
 
 # Special-category data (ethnic origin): asked only where the editor turns it on,
 # stored only with its own explicit consent.

@@ -39,7 +39,13 @@ from wagtail.models import Site
 from home import csvsafe
 from home.csvsafe import neutralise
 
-from .constants import AVAILABILITY_CHOICES, COMMUNITY_CHOICES, MUNICIPALITY_CHOICES
+from .constants import (
+    AVAILABILITY_CHOICES,
+    COMMUNITY_CHOICES,
+    MUNICIPALITIES,
+    MUNICIPALITY_CHOICES,
+    serbian_name,
+)
 from .people import filtered
 from .records import AuditEntry, ExportJob, MembershipSettings, SignUp, export_storage
 
@@ -92,6 +98,7 @@ def columns(include_special):
         ("email", _("Email")),
         ("phone", _("Phone")),
         ("municipality", _("Municipality")),
+        ("municipality_sr", _("Municipality (Serbian name)")),
         ("country", _("Country")),
         ("year_of_birth", _("Year of birth")),
         ("kind", _("Kind")),
@@ -159,6 +166,7 @@ def _rows(signups, include_special, language, zone, labels):
     def label(kind, value):
         return labels[kind].get(value, value) if value else ""
 
+    serbian_names = {code: serbian_name(code) for code, _name in MUNICIPALITIES}
     area_cache = {}
     for s in signups.values(*FIELDS).iterator(chunk_size=CHUNK_ROWS):
         site_id = s["supporter__site_id"]
@@ -175,6 +183,7 @@ def _rows(signups, include_special, language, zone, labels):
             "email": s["supporter__email"] or "",
             "phone": s["supporter__phone"],
             "municipality": label("municipality", s["supporter__municipality"]),
+            "municipality_sr": serbian_names.get(s["supporter__municipality"], ""),
             "country": s["supporter__country"],
             "year_of_birth": s["supporter__year_of_birth"] or "",
             "kind": label("kind", s["kind"]),

@@ -20,6 +20,7 @@ import re
 import secrets
 import time
 import unicodedata
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -36,9 +37,9 @@ from home.dates import format_moment
 from .constants import (
     AVAILABILITY_CHOICES,
     COMMUNITY_CHOICES,
-    MUNICIPALITY_CHOICES,
     OUTSIDE_KOSOVO,
     SignUpKind,
+    municipality_choices,
 )
 from .emails import EmailAddressField
 from .records import ConsentRecord
@@ -371,7 +372,7 @@ def _phone_field():
 def _municipality_field():
     return forms.ChoiceField(
         label=_("Municipality"),
-        choices=[("", _("Choose…"))] + MUNICIPALITY_CHOICES,
+        choices=partial(municipality_choices, _("Choose…")),
         help_text=_('Live abroad? Choose "Outside Kosovo" and tell us the country.'),
     )
 
@@ -634,7 +635,7 @@ class PaperSignatureForm(forms.Form):
     given_name = TextField(label=_("Given name"), max_length=100)
     family_name = TextField(label=_("Family name"), max_length=100)
     municipality = forms.ChoiceField(
-        label=_("Municipality"), choices=[("", "—")] + MUNICIPALITY_CHOICES
+        label=_("Municipality"), choices=partial(municipality_choices, "—")
     )
     country = TextField(label=_("Country (if outside Kosovo)"), required=False, max_length=100)
     email = EmailAddressField(label=_("Email"), required=False, max_length=254)

@@ -32,11 +32,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wagtail.admin.rich_text import get_rich_text_editor_widget
 from wagtail.permissions import policy_registry
 
+from home.languages import site_languages
 from home.models import OrganisationSettings
 
 from . import mailing_send, services
 from .admin_views import chosen_sites, officer_person, officer_sites, require_officer
-from .audience import Audience, recipients, site_languages
+from .audience import Audience, recipients
 from .mailings import BODY_FEATURES, Delivery, Mailing, MailingVersion, UndeliverableAddress
 from .records import AuditEntry, MembershipSettings
 

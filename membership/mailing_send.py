@@ -76,6 +76,8 @@ from django.utils.translation import gettext as _
 from django_tasks import default_task_backend, task
 from wagtail.rich_text import expand_db_html
 
+from home.languages import site_languages
+
 from . import audience as audiences
 from .emails import normalise_email
 from .mailings import Delivery, Mailing, UndeliverableAddress
@@ -234,7 +236,7 @@ class _Version:
 
 
 def _first_language(site):
-    return audiences.site_languages(site)[0][0]
+    return site_languages(site)[0][0]
 
 
 def _postal_address(site, texts, language):
@@ -265,7 +267,7 @@ class _Renderer:
         self.versions = {v.language: v for v in mailing.versions.all()}
         self.prepared = {}
         self.first = next(
-            (code for code, _name in audiences.site_languages(self.site) if code in self.versions),
+            (code for code, _name in site_languages(self.site) if code in self.versions),
             next(iter(sorted(self.versions)), None),
         )
         self.from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL

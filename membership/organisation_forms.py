@@ -7,12 +7,14 @@ and what the organisation says about itself to the ``OrganisationApplication`` k
 beside the sign-up (``on_store``, in the same transaction).
 """
 
+from functools import partial
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from home.brand import normalise_phone
 
-from .constants import MUNICIPALITY_CHOICES, SignUpKind
+from .constants import SignUpKind, municipality_choices
 from .forms import PublicForm, TextField, _country_field, _email_field, _name_field
 from .organisation_flow import store_application
 from .organisations import OrganisationApplication
@@ -37,7 +39,7 @@ class OrganisationApplicationForm(PublicForm):
     )
     municipality = forms.ChoiceField(
         label=_("Municipality of the organisation"),
-        choices=[("", _("Choose…"))] + MUNICIPALITY_CHOICES,
+        choices=partial(municipality_choices, _("Choose…")),
         help_text=_('Based abroad? Choose "Outside Kosovo" and tell us the country.'),
     )
     country = _country_field()

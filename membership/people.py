@@ -2,6 +2,7 @@
 people and sign-ups of which organisations a set of filter values selects."""
 
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
-from .constants import MUNICIPALITY_CHOICES
+from .constants import municipality_choices
 from .emails import search_term
 from .records import SignUp, Supporter
 
@@ -63,7 +64,7 @@ class PeopleFilterForm(forms.Form):
     municipality = forms.ChoiceField(
         label=gettext_lazy("Municipality"),
         required=False,
-        choices=[("", gettext_lazy("All municipalities"))] + MUNICIPALITY_CHOICES,
+        choices=partial(municipality_choices, gettext_lazy("All municipalities")),
     )
     date_from = forms.DateField(
         label=gettext_lazy("Signed up from"),

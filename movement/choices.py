@@ -4,7 +4,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # Kosovo's 38 municipalities: one list for the whole project, kept by membership.
-from membership.constants import MUNICIPALITIES, MUNICIPALITY_NAMES  # noqa: F401
+from membership.constants import (  # noqa: F401
+    MUNICIPALITIES,
+    municipality_choices,
+    municipality_name,
+)
 
 
 class Status(models.TextChoices):

@@ -10,6 +10,7 @@ The same form edits an unapproved pledge through the candidate's emailed link
 and offers to remove the photo.
 """
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from django import forms
@@ -18,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.fields import WagtailImageField
 
-from membership.constants import MUNICIPALITIES
+from membership.constants import municipality_choices
 from membership.emails import EmailAddressField
 from membership.forms import PublicForm, TextField
 from membership.services import page_language
@@ -91,7 +92,7 @@ class CandidatePledgeForm(PublicForm):
     municipality = forms.ChoiceField(
         label=_("Municipality"),
         required=False,
-        choices=[("", _("Choose…"))] + list(MUNICIPALITIES),
+        choices=partial(municipality_choices, _("Choose…"), outside=False),
         help_text=_(
             "Needed for mayor and municipal assembly: the municipality of the election. "
             "Otherwise optional: where you live."

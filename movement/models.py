@@ -44,7 +44,7 @@ from .accountability import (  # noqa: F401 (PLEDGE_PHOTO_FILTER: where it was)
     pledge_summary,
 )
 from .blocks import AimBlock, MovementStreamBlock
-from .choices import MUNICIPALITIES, Status
+from .choices import Status, municipality_choices
 from .feeds import NewsAtomFeed, NewsRssFeed
 from .pledge_pages import PledgePageMixin
 from .progress import DemandProgress, local_today, status_summary
@@ -332,7 +332,9 @@ def pledge_filters(request, pledges):
     elected_only = request.GET.get("elected", "") == "1"
     parties = sorted({p.party for p in pledges if p.party}, key=alphabetical_key)
     present = {p.municipality for p in pledges if p.municipality}
-    municipalities = [(code, name) for code, name in MUNICIPALITIES if code in present]
+    municipalities = [
+        (code, name) for code, name in municipality_choices(outside=False) if code in present
+    ]
     if party not in parties:
         party = ""
     if municipality not in present:

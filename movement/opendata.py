@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from home import csvsafe
 from home.cache import limit_page_cache
+from membership.constants import serbian_name
 from membership.statements import STATEMENT_COUNT_MAX_AGE
 
 LICENSE_NAME = "CC BY 4.0"
@@ -126,6 +127,7 @@ def pledge_rows(page, request, pledges):
             "office": pledge.office,
             "municipality": pledge.municipality,
             "municipality_name": pledge.municipality_name,
+            "municipality_name_sr": serbian_name(pledge.municipality),
             "profile_url": pledge.profile_url,
             "signed_on": _date(pledge.signed_on),
             "source": pledge.source,
@@ -259,6 +261,7 @@ PLEDGE_COLUMNS = [
     "office",
     "municipality",
     "municipality_name",
+    "municipality_name_sr",
     "profile_url",
     "signed_on",
     "source",

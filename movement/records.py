@@ -27,7 +27,7 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from home.panels import CompleteInlinePanel
 
-from .choices import MUNICIPALITIES, MUNICIPALITY_NAMES
+from .choices import MUNICIPALITIES, municipality_name
 
 
 def localized_rows(rows, locale_id, fallback_language=None):
@@ -220,7 +220,7 @@ class Pledge(ClusterableModel):
 
     @property
     def municipality_name(self):
-        return MUNICIPALITY_NAMES.get(self.municipality, "")
+        return municipality_name(self.municipality)
 
     @admin.display(description=_("elected"))
     def elected_label(self):

@@ -2,12 +2,15 @@
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.template import loader
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
+from wagtail.models import Site
+
+from home.languages import site_language_codes
 
 NO_LANGUAGE_PREFIX = ("/admin/", "/documents/", "/static/", "/media/")
 
@@ -16,7 +19,19 @@ class LanguagePrefixMiddleware(LocaleMiddleware):
     """Django's LocaleMiddleware, minus its redirect of unknown paths to a
     language-prefixed copy for areas that never carry a language: Wagtail's page
     route matches every prefixed path, so /admin/nothing would otherwise become a
-    redirect to /sq/admin/nothing instead of a plain 404."""
+    redirect to /sq/admin/nothing instead of a plain 404.
+
+    A path under the prefix of a language the site does not offer is a 404
+    (home/languages.py): Wagtail would serve the site's source pages there."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        language = translation.get_language_from_path(request.path_info)
+        if language is None:
+            return
+        site = Site.find_for_request(request)
+        if site is not None and language not in site_language_codes(site):
+            raise Http404
 
     def process_response(self, request, response):
         if request.path_info.startswith(NO_LANGUAGE_PREFIX):

@@ -96,7 +96,10 @@ def page_meta(context):
         title = context.get("meta_title") or org["name"]
         description = tagline or org["name"]
         url = _absolute(request, request.path) if request is not None else ""
-        alternates = [code for code, _name in settings.LANGUAGES if code != language]
+        offered = frame.site_frame.home_urls or dict(settings.LANGUAGES)
+        alternates = [
+            code for code, _name in settings.LANGUAGES if code in offered and code != language
+        ]
         image = None
         og_type = "website"
 

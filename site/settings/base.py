@@ -250,16 +250,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Languages. Albanian first, English second. Adding a language (for example Serbian
-# in Latin script, "sr-latn") is one line here plus its translations; see README.
+# Languages: every language the installation can offer, Albanian first. Each site
+# offers those of them its home page is published in (home/languages.py): Kosovo We
+# Want offers Albanian, Serbian and English, the others Albanian and English. Adding
+# a language is one line here plus its catalogues (docs/architecture.md, "Languages").
 LANGUAGE_CODE = "sq"
 LANGUAGES = [
     ("sq", "Shqip"),
+    ("sr-latn", "Srpski"),
     ("en", "English"),
 ]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
-LOCALE_PATHS = [PROJECT_DIR / "locale"]
+# The project's own catalogues (site/locale, then each app's), and the Albanian
+# catalogues of Wagtail's and wagtail-localize's screens in translations/, laid out as
+# in those projects so that each file can be offered to them as it is. Earlier
+# entries win where two catalogues translate the same text.
+LOCALE_PATHS = [
+    PROJECT_DIR / "locale",
+    *sorted(path for path in (BASE_DIR / "translations").glob("**/locale") if path.is_dir()),
+]
 LANGUAGE_COOKIE_NAME = "language"
 
 TIME_ZONE = "Europe/Belgrade"  # Kosovo keeps Central European time
@@ -423,7 +433,9 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False
-WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# The admin's languages: those with catalogues for Wagtail's and wagtail-localize's
+# screens (translations/ for Albanian; both ship English). Serbian staff use one of these.
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("sq", "Shqip"), ("en", "English")]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILLOCALIZE_MACHINE_TRANSLATOR = None
 WAGTAIL_LOCALIZE_DEFAULT_TRANSLATION_MODE = "synced"
