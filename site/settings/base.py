@@ -437,7 +437,24 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # screens (translations/ for Albanian; both ship English). Serbian staff use one of these.
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("sq", "Shqip"), ("en", "English")]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
-WAGTAILLOCALIZE_MACHINE_TRANSLATOR = None
+# Machine translation is an editor's choice, and off unless the organisation runs its
+# own LibreTranslate server (docs/deployment.md, "Machine translation"): with
+# LIBRETRANSLATE_URL set, wagtail-localize's editor offers "Translate with
+# LibreTranslate", which sends that page's texts to that server only. Nothing is ever
+# sent to a third party by default.
+LIBRETRANSLATE_URL = os.environ.get("LIBRETRANSLATE_URL", "").strip().rstrip("/")
+WAGTAILLOCALIZE_MACHINE_TRANSLATOR = (
+    {
+        "CLASS": "wagtail_localize.machine_translators.libretranslate.LibreTranslator",
+        "OPTIONS": {
+            "LIBRETRANSLATE_URL": LIBRETRANSLATE_URL,
+            "API_KEY": os.environ.get("LIBRETRANSLATE_API_KEY", ""),
+            "TIMEOUT": 20,
+        },
+    }
+    if LIBRETRANSLATE_URL
+    else None
+)
 WAGTAIL_LOCALIZE_DEFAULT_TRANSLATION_MODE = "synced"
 # A new translation of a page or an outcome is a draft, never live with the source's
 # text: a translator (or an editor) publishes it when it is done.

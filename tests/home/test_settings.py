@@ -1,5 +1,6 @@
 """Settings come from the environment; production settings refuse unsafe defaults."""
 
+import json
 import os
 import subprocess
 import sys
@@ -207,3 +208,25 @@ def test_proxy_addresses_that_are_no_addresses_stop_start_up():
     bad = run_python(code, FORWARDED_ALLOW_IPS="10.0.0.5,proxy.local", **common)
     assert bad.returncode != 0
     assert "FORWARDED_ALLOW_IPS holds 'proxy.local'" in bad.stderr
+
+
+def test_machine_translation_is_off_unless_a_libretranslate_server_is_named():
+    code = (
+        "import json, django; django.setup(); from django.conf import settings;"
+        "print(json.dumps(settings.WAGTAILLOCALIZE_MACHINE_TRANSLATOR))"
+    )
+    off = run_python(code, DJANGO_SETTINGS_MODULE="config.settings.dev", VAR_DIR="/tmp/var-mt")
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.strip() == "null"
+    on = run_python(
+        code,
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        VAR_DIR="/tmp/var-mt",
+        LIBRETRANSLATE_URL="http://127.0.0.1:5000/",
+        LIBRETRANSLATE_API_KEY="k",
+    )
+    assert on.returncode == 0, on.stderr
+    options = json.loads(on.stdout)
+    assert options["CLASS"].endswith("libretranslate.LibreTranslator")
+    assert options["OPTIONS"]["LIBRETRANSLATE_URL"] == "http://127.0.0.1:5000"
+    assert options["OPTIONS"]["API_KEY"] == "k"
