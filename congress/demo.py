@@ -10,7 +10,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from home.demo import Bilingual, build_page, demo_data, ensure_demo_user, translate_object
+from home.demo import (  # noqa: F401 (translate_object: how tests translate an outcome)
+    Texts,
+    build_page,
+    demo_data,
+    ensure_demo_user,
+    languages_of,
+    translate,
+    translate_object,
+)
 from home.models import SiteRole
 
 from .models import Outcome
@@ -21,8 +29,9 @@ FACEBOOK_STREAM = "https://www.facebook.com/FESPrishtina/videos/376874046257226/
 
 
 def _outcome(congress, spec):
-    """An outcome of ``congress`` in Albanian, published, and its English translation."""
-    t = Bilingual()
+    """An outcome of ``congress`` in Albanian, published, and its translation into each
+    language of the congress page."""
+    t = Texts()
     fields = t.take(spec)
     outcome = Outcome.objects.filter(
         congress=congress, locale=congress.locale, kind=fields["kind"], title=fields["title"]
@@ -31,7 +40,7 @@ def _outcome(congress, spec):
         outcome = Outcome(congress=congress, locale=congress.locale, **fields)
         outcome.save()
         outcome.save_revision().publish()
-    translate_object(outcome, "en", t.pairs)
+    translate(outcome, t, languages_of(congress))
     return outcome
 
 

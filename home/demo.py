@@ -1,9 +1,10 @@
-"""Building blocks for demo content in two languages.
+"""Building blocks for demo content in the languages of each site.
 
-Demo pages are written once in Albanian with their English text beside them;
-English pages are then made through wagtail-localize (a TranslationSource with
-string translations), exactly as a translator would in the admin, so they are
-linked translations that stay in sync with the Albanian source.
+Demo pages are written once in Albanian with their translations beside them
+(English, and Serbian where the site offers it); the translated pages are then made
+through wagtail-localize (a TranslationSource with string translations), exactly as
+a translator would in the admin, so they are linked translations that stay in sync
+with the Albanian source.
 """
 
 import io
@@ -26,47 +27,92 @@ from wagtail.users.models import UserProfile
 
 from home.models import SiteRole
 
+#: The language every demo text is written in first.
+SOURCE = "sq"
+#: The languages of a demo site whose spec lists none (``languages = […]``).
+DEFAULT_LANGUAGES = ["sq", "en"]
 
-class Bilingual:
-    """Collects Albanian → English pairs while content is written.
 
-    ``t = Bilingual(); title = t("Ballina", "Home")`` returns the Albanian text and
-    remembers its English translation for :func:`translate_page`.
+def language_codes():
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def is_text(value):
+    """Whether ``value`` (read from a demo TOML file) is one text in several
+    languages: a table of language codes, Albanian among them."""
+    return isinstance(value, dict) and SOURCE in value and value.keys() <= set(language_codes())
+
+
+def text_in(texts, code):
+    """The text of ``texts`` (a table of language codes) in ``code``. A missing one is
+    an error, never a fallback: a page must not show another language's words."""
+    if code not in texts:
+        raise ValueError(f"Demo text {texts[SOURCE]!r} has no {code} version")
+    return texts[code]
+
+
+def site_languages(spec):
+    """The languages of the demo site described by ``spec`` (its ``languages``, else
+    Albanian and English), Albanian first."""
+    languages = list(spec.get("languages", DEFAULT_LANGUAGES))
+    unknown = set(languages) - set(language_codes())
+    if languages[:1] != [SOURCE] or unknown:
+        raise ValueError(
+            f"Demo site {spec.get('key')!r}: languages {languages!r} must start "
+            f"with {SOURCE!r} and be in settings.LANGUAGES"
+        )
+    return languages
+
+
+def languages_of(page):
+    """The codes of the languages ``page`` is in, in the order of ``LANGUAGES``: what
+    its children are translated into."""
+    codes = set(
+        page.get_translations(inclusive=True).values_list("locale__language_code", flat=True)
+    )
+    return [code for code in language_codes() if code in codes]
+
+
+class Texts:
+    """Collects the translations of each Albanian text while content is written.
+
+    ``t = Texts(); title = t.take({"sq": "Ballina", "en": "Home"})`` returns the
+    Albanian text and remembers its translations for :func:`translate`.
     """
 
     def __init__(self):
-        self.pairs = {}
+        self.translations = {}  # {Albanian text: {code: text}}
 
-    def __call__(self, sq, en):
-        self.pairs[sq] = en
-        return sq
-
-    def rich(self, sq, en):
-        """A rich-text paragraph: one segment per paragraph."""
-        self.pairs[sq] = en
-        return f"<p>{sq}</p>"
+    def text(self, texts):
+        """One text, ``{"sq": …, "en": …, …}``: its Albanian."""
+        self.translations.setdefault(texts[SOURCE], {}).update(texts)
+        return texts[SOURCE]
 
     def take(self, value):
-        """Data read from a demo TOML file, in Albanian, with every English text
-        remembered: a table ``{sq = "…", en = "…"}`` is one text, a table
-        ``{paragraphs = [{sq, en}, …]}`` a rich text of one paragraph per pair; other
-        tables and lists are read the same way, item by item."""
+        """Data read from a demo TOML file, in Albanian, with every translation
+        remembered: a table of language codes (``{sq = "…", en = "…"}``) is one text,
+        a table ``{paragraphs = [{sq, en}, …]}`` a rich text of one paragraph per
+        text; other tables and lists are read the same way, item by item."""
+        if is_text(value):
+            return self.text(value)
         if isinstance(value, dict):
-            if value.keys() == {"sq", "en"}:
-                return self(value["sq"], value["en"])
             if value.keys() == {"paragraphs"}:
-                return "".join(self.rich(p["sq"], p["en"]) for p in value["paragraphs"])
+                return "".join(f"<p>{self.text(p)}</p>" for p in value["paragraphs"])
             return {name: self.take(item) for name, item in value.items()}
         if isinstance(value, list):
             return [self.take(item) for item in value]
         return value
+
+    def pairs(self, code):
+        """{Albanian text: its ``code`` translation} of the texts taken so far."""
+        return {sq: texts[code] for sq, texts in self.translations.items() if code in texts}
 
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 
 
 def demo_data(name):
-    """The demo texts of ``home/demo_data/<name>.toml`` (Albanian and English side by side)."""
+    """The demo texts of ``home/demo_data/<name>.toml`` (every language side by side)."""
     with open(DATA_DIR / f"{name}.toml", "rb") as file:
         return tomllib.load(file)
 
@@ -92,21 +138,30 @@ def _stream(blocks):
     ]
 
 
-def build_page(parent, spec, t=None, **extra):
+def build_page(parent, spec, t=None, languages=None, **extra):
     """The Albanian page described by ``spec`` (a table of a demo TOML file: ``type``
     is the model as "app.Model", every other key a field; a list is a StreamField)
-    under ``parent``, published, and its English translation. ``extra`` are fields
-    set by the caller; texts taken with ``t`` before are translated too."""
-    t = t or Bilingual()
+    under ``parent``, published, and its translations into ``languages`` (by default
+    those ``parent`` is in: every language of its site). ``extra`` are fields set by
+    the caller; texts taken with ``t`` before are translated too."""
+    t = t or Texts()
     fields = {}
     for name, value in spec.items():
         if name != "type":
             value = t.take(value)
             fields[name] = json.dumps(_stream(value)) if isinstance(value, list) else value
-    page = apps.get_model(spec["type"])(locale=locale("sq"), **fields, **extra)
+    page = apps.get_model(spec["type"])(locale=locale(SOURCE), **fields, **extra)
     page, _ = add_child(parent, page)
-    translate_page(page, "en", t.pairs)
+    translate(page, t, languages or languages_of(parent))
     return page
+
+
+def translate(instance, t, languages):
+    """``instance`` (a page or a translatable snippet, in Albanian) translated into
+    each of ``languages`` but its own, with the texts taken with ``t``."""
+    for code in languages:
+        if code != instance.locale.language_code:
+            translate_page(instance, code, t.pairs(code))
 
 
 def locale(code):
@@ -120,8 +175,10 @@ def ensure_locales(**kwargs):
 
 
 def translate_page(page, target_code, pairs, user=None):
-    """Create the translation of ``page`` (or of a translatable snippet) through
-    wagtail-localize, with the strings of ``pairs``; an existing one is kept."""
+    """Create the translation of ``page`` (or of a translatable snippet) into
+    ``target_code`` through wagtail-localize, with the strings of ``pairs`` ({source
+    text: translation}); an existing one is kept. A source text without its
+    translation is an error, raised before anything is translated."""
     from wagtail_localize.models import (
         StringSegment,
         StringTranslation,
@@ -135,21 +192,20 @@ def translate_page(page, target_code, pairs, user=None):
         # Already translated (an earlier run): leave it exactly as it is.
         return existing
     source, _ = TranslationSource.update_or_create_from_instance(page)
+    segments = list(StringSegment.objects.filter(source=source).select_related("string", "context"))
+    missing = [segment.string.data for segment in segments if segment.string.data not in pairs]
+    if missing:
+        raise ValueError(f"Demo content {page!r} has no {target_code} text for: {missing!r}")
     translation, _ = Translation.objects.get_or_create(
         source=source, target_locale=target, defaults={"enabled": True}
     )
-    missing = []
-    for segment in StringSegment.objects.filter(source=source).select_related("string", "context"):
-        text = segment.string.data
-        if text not in pairs:
-            missing.append(text)
-            continue
+    for segment in segments:
         StringTranslation.objects.update_or_create(
             translation_of=segment.string,
             locale=target,
             context=segment.context,
             defaults={
-                "data": pairs[text],
+                "data": pairs[segment.string.data],
                 "translation_type": StringTranslation.TRANSLATION_TYPE_MANUAL,
             },
         )
@@ -159,8 +215,6 @@ def translate_page(page, target_code, pairs, user=None):
         # wagtail-localize publishes the new revision on commit; inside an outer
         # transaction (tests, or a caller's atomic block) that has not happened yet.
         translated.get_latest_revision().publish()
-    if missing:
-        raise ValueError(f"Demo content {page!r} has no {target_code} text for: {missing!r}")
     return page.get_translation(target)
 
 

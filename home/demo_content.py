@@ -1,9 +1,11 @@
 """Demo sites of the three organisations (home pages, privacy notice, contact).
 
 The texts are in home/demo_data/: one TOML file per organisation (volt.toml,
-kww.toml, mvc.toml) and common.toml for the pages every organisation has. Every
-text there is written for this project; the facts come from the organisations'
-public descriptions. Other apps add their own pages through the ``demo_content``
+kww.toml, mvc.toml) and common.toml for the pages every organisation has. A site
+is in the languages its file lists (``languages``; Albanian and English unless it
+says otherwise), and every page, snippet and organisation text gets a translation
+into each of them. Every text there is written for this project; the facts come
+from the organisations' public descriptions. Other apps add their own pages through the ``demo_content``
 Wagtail hook (see ``home/management/commands/load_demo.py``).
 """
 
@@ -11,15 +13,19 @@ from wagtail.models import Page
 
 from home import demo_identity
 from home.demo import (
-    Bilingual,
+    SOURCE,
+    Texts,
     build_page,
     demo_data,
     demo_image,
     demo_port,
     ensure_demo_user,
     ensure_site,
+    is_text,
     locale,
     remove_wagtail_welcome_page,
+    site_languages,
+    text_in,
 )
 from home.models import OrganisationSettings, OrganisationText, SiteRole
 from home.roles import collection_named, ensure_site_roles
@@ -29,10 +35,13 @@ KEYS = ("volt", "kww", "mvc")
 
 
 def named(spec, name):
-    """``spec`` (a table of common.toml) with "{name}" replaced in each language."""
+    """``spec`` (a table of common.toml) with "{name}" replaced in each language the
+    organisation's ``name`` is given in (its texts in other languages are left out)."""
+    if is_text(spec):
+        return {
+            code: text.replace("{name}", name[code]) for code, text in spec.items() if code in name
+        }
     if isinstance(spec, dict):
-        if spec.keys() == {"sq", "en"}:
-            return {code: spec[code].replace("{name}", name[code]) for code in ("sq", "en")}
         return {key: named(value, name) for key, value in spec.items()}
     if isinstance(spec, list):
         return [named(value, name) for value in spec]
@@ -41,12 +50,13 @@ def named(spec, name):
 
 def build_site(spec, common, report):
     name = spec["name"]
-    t = Bilingual()
-    # Home pages are siblings under the root: the English one needs a slug of its own.
+    languages = site_languages(spec)
+    t = Texts()
+    # Home pages are siblings under the root: each translation needs a slug of its own.
     home_spec = {
         "type": "home.HomePage",
         "title": name,
-        "slug": {"sq": spec["slug"], "en": spec["slug"] + "-en"},
+        "slug": {code: spec["slug"] + ("" if code == SOURCE else f"-{code}") for code in languages},
         **spec["home"],
     }
     # Media of each organisation live in its own collection (see home.roles).
@@ -54,7 +64,7 @@ def build_site(spec, common, report):
         f"{name['en']} hero", tuple(spec["colour"]), collection=collection_named(name["en"])
     )
     root = Page.get_first_root_node()
-    home = build_page(root, home_spec, t=t, hero_image=hero)
+    home = build_page(root, home_spec, t=t, languages=languages, hero_image=hero)
     port = demo_port()
     site = ensure_site(spec["hostname"], port, home, name["en"], is_default=spec["default"])
 
@@ -67,15 +77,15 @@ def build_site(spec, common, report):
     org.phone = spec["phone"]
     org.privacy_page = pages["privacy"]
     org.save()
-    for index, code in enumerate(("sq", "en")):
+    for index, code in enumerate(languages):
         OrganisationText.objects.update_or_create(
             settings=org,
             locale=locale(code),
             defaults={
-                "name": name[code],
-                "short_name": spec["short"][code],
-                "tagline": spec["tagline"][code],
-                "postal_address": spec["address"][code],
+                "name": text_in(name, code),
+                "short_name": text_in(spec["short"], code),
+                "tagline": text_in(spec["tagline"], code),
+                "postal_address": text_in(spec["address"], code),
                 "sort_order": index,
             },
         )
@@ -83,7 +93,10 @@ def build_site(spec, common, report):
     # Event staff and membership officers come with the congress and membership demos.
     for role in (SiteRole.EDITOR, SiteRole.TRANSLATOR):
         ensure_demo_user(spec["key"], roles[role], report)
-    report.add(f"{name['en']}: http://{spec['hostname']}:{port}/sq/  and  /en/")
+    paths = [f"/{code}/" for code in languages]
+    report.add(
+        f"{name['en']}: http://{spec['hostname']}:{port}{', '.join(paths[:-1])}  and  {paths[-1]}"
+    )
     return {"site": site, "pages": pages, "spec": spec, "roles": roles}
 
 

@@ -20,6 +20,7 @@ from django.core.files.images import ImageFile
 from wagtail.images import get_image_model
 
 from home.brand import normalise_phone
+from home.demo import site_languages
 from home.models import OrganisationSettings
 from home.roles import collection_named
 
@@ -226,7 +227,8 @@ def logo(identity):
 
 def share_card(identity, names):
     """PNG bytes of the default share image (1200 × 630): artwork, symbol and the
-    organisation's name in each language (once when they are the same)."""
+    organisation's name in each language (once when they are the same): the first
+    large, the others on a line below it."""
     from PIL import Image, ImageDraw
 
     width, height = 1200, 630
@@ -241,7 +243,8 @@ def share_card(identity, names):
         draw.text((210, height - 95), names[0], font=_font(72), fill="white", anchor="lm")
     else:
         draw.text((210, height - 125), names[0], font=_font(52), fill="white", anchor="lm")
-        draw.text((210, height - 60), names[1], font=_font(40), fill="white", anchor="lm")
+        others = " · ".join(names[1:])
+        draw.text((210, height - 60), others, font=_font(40), fill="white", anchor="lm")
     buffer = io.BytesIO()
     art.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
@@ -324,6 +327,7 @@ def apply(sites):
 
 
 def names_of(entry, fallback):
-    """The organisation's name in Albanian and in English."""
-    name = entry.get("spec", {}).get("name", {})
-    return [name.get("sq") or fallback, name.get("en") or fallback]
+    """The organisation's name in each language of its site, Albanian first."""
+    spec = entry.get("spec", {})
+    name = spec.get("name", {})
+    return [name.get(code) or fallback for code in site_languages(spec)]

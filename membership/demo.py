@@ -1,14 +1,14 @@
 """Demo content of the membership app (the ``demo_content`` hook).
 
-Volt Kosova and Kosovo We Want get a join page and a volunteer page in both
-languages (texts in home/demo_data/common.toml), volunteer areas and a few clearly
+Volt Kosova and Kosovo We Want get a join page and a volunteer page in each language
+of their site (texts in home/demo_data/common.toml), volunteer areas and a few clearly
 fictitious people seen only in the admin; every organisation
 gets a demo membership officer. Kosovo We Want, a platform of organisations, also gets
 its member organisations page (with the application form), whose list starts
 honestly empty. Idempotent: a second run finds everything in place.
 """
 
-from home.demo import Bilingual, build_page, demo_data, ensure_demo_user, locale
+from home.demo import Texts, build_page, demo_data, ensure_demo_user, languages_of, locale, text_in
 from home.demo_content import named
 from home.models import SiteRole
 
@@ -23,12 +23,23 @@ FORM_SITES = ("volt", "kww")
 MEMBERS_SITE = "kww"
 MEMBERS_PAGE = {
     "type": "membership.MemberOrganisationsPage",
-    "title": {"sq": "Organizatat anëtare", "en": "Member organisations"},
-    "slug": {"sq": "organizatat-anetare", "en": "member-organisations"},
+    "title": {
+        "sq": "Organizatat anëtare",
+        "sr-latn": "Organizacije članice",
+        "en": "Member organisations",
+    },
+    "slug": {
+        "sq": "organizatat-anetare",
+        "sr-latn": "organizacije-clanice",
+        "en": "member-organisations",
+    },
     "intro": {
         "sq": "Organizatat joqeveritare, shoqatat dhe grupet e qytetarëve që punojnë "
         "për interesin publik mund t’i bashkohen platformës. Organizatat anëtare "
         "sjellin zërin e komuniteteve të tyre në takimet dhe në kongresin tonë.",
+        "sr-latn": "Nevladine organizacije, udruženja i grupe građana koje rade u javnom "
+        "interesu mogu da se pridruže platformi. Organizacije članice prenose glas svojih "
+        "zajednica na naše sastanke i na naš kongres.",
         "en": "Non-governmental organisations, associations and citizens’ groups "
         "that work in the public interest can join the platform. Member "
         "organisations bring the voice of their communities to our meetings and "
@@ -40,6 +51,9 @@ MEMBERS_PAGE = {
                 "sq": "Organizatat anëtare punojnë në mënyrë të pavarur nga partitë politike, "
                 "mbrojnë të drejtat e njeriut dhe barazinë e të gjitha komuniteteve, dhe "
                 "tregojnë hapur se kush i financon.",
+                "sr-latn": "Organizacije članice rade nezavisno od političkih stranaka, "
+                "zalažu se za ljudska prava i ravnopravnost svih zajednica i otvoreno "
+                "govore ko ih finansira.",
                 "en": "Member organisations work independently of political parties, stand "
                 "up for human rights and the equality of all communities, and say openly "
                 "who funds them.",
@@ -51,6 +65,10 @@ MEMBERS_PAGE = {
         "shqyrtuar aplikimin e organizatës dhe për të na kontaktuar për platformën. Emri, "
         "lloji, komuna dhe faqja e internetit e organizatës bëhen publike nëse aplikimi "
         "pranohet. Mund ta tërheq këtë pëlqim në çdo kohë.",
+        "sr-latn": "Dajem saglasnost da {name} čuva moje podatke kao podatke kontakt osobe "
+        "radi razmatranja prijave organizacije i kontaktiranja u vezi sa platformom. Naziv, "
+        "vrsta, opština i veb-sajt organizacije postaju javni ako prijava bude prihvaćena. "
+        "Ovu saglasnost mogu povući u svakom trenutku.",
         "en": "I agree that {name} keeps my data as the contact person to review the "
         "organisation’s application and to contact us about the platform. The "
         "organisation’s name, kind, municipality and website become public if the "
@@ -59,6 +77,7 @@ MEMBERS_PAGE = {
     "thank_you": {
         "sq": "Do ta shqyrtojmë aplikimin pasi personi i kontaktit ta konfirmojë adresën e "
         "emailit.",
+        "sr-latn": "Prijavu ćemo razmotriti kada kontakt osoba potvrdi svoju imejl adresu.",
         "en": "We will review the application once the contact person confirms the email address.",
     },
     # In the menu: organisations find where to apply.
@@ -68,12 +87,18 @@ MEMBERS_PAGE = {
 # Made-up people, seen only by staff in the admin: every family name is "Shembulli"
 # ("the example") and every address is at example.org. Most ticked the box agreeing
 # to the organisation's email, so that its Messages area has an audience; one did not.
+# They signed up in Albanian.
 PEOPLE = [
     ("Arta", "prishtine", "", ["membership"], True),
     ("Blerim", "prizren", "", ["membership", "volunteer"], True),
     ("Drita", OUTSIDE_KOSOVO, "Gjermani", ["volunteer"], True),
     ("Ilir", "gjilan", "", ["membership"], False),
 ]
+#: People who signed up in another language, on the sites that offer it (Serbian:
+#: Kosovo We Want).
+PEOPLE_IN = {"sr-latn": [("Milica", "gracanice", "", ["membership", "volunteer"], True)]}
+#: What each of them wrote under "languages spoken", in the language they wrote in.
+LANGUAGES_SPOKEN = {"sq": "shqip, English", "sr-latn": "srpski, engleski"}
 
 
 def _pages(home, common, name):
@@ -81,7 +106,7 @@ def _pages(home, common, name):
     join_spec = named(common["join"], name)
     join = build_page(home, join_spec)
     # The volunteer form also offers membership, with the join page's consent.
-    t = Bilingual()
+    t = Texts()
     membership_consent = t.take(join_spec["consent_text"])
     volunteer = build_page(
         home, named(common["volunteer"], name), t=t, membership_consent_text=membership_consent
@@ -90,28 +115,35 @@ def _pages(home, common, name):
 
 
 def _settings(site, common):
+    """The volunteer areas, named in each language of the site."""
     rules = MembershipSettings.for_site(site)
-    sq, en = locale("sq"), locale("en")
+    languages = languages_of(site.root_page)
     for order, area in enumerate(common["volunteer_areas"]):
-        for loc in (sq, en):
+        for code in languages:
             VolunteerArea.objects.get_or_create(
                 settings=rules,
                 key=area["key"],
-                locale=loc,
-                defaults={"name": area["name"][loc.language_code], "sort_order": order},
+                locale=locale(code),
+                defaults={"name": text_in(area["name"], code), "sort_order": order},
             )
     return rules
 
 
 def _people(site, key, join, volunteer):
     made = 0
-    # The box's words as the Albanian forms show them.
-    contact = [("contact", contact_consent_text(site, "sq"))]
-    for number, (given, municipality, country, kinds, agrees) in enumerate(PEOPLE, start=1):
+    people = [(person, "sq") for person in PEOPLE] + [
+        (person, code) for code in languages_of(join) for person in PEOPLE_IN.get(code, [])
+    ]
+    for number, (person, language) in enumerate(people, start=1):
+        given, municipality, country, kinds, agrees = person
         email = f"demo-{key}-{number}@example.org"
         if Supporter.objects.filter(site=site, email=email).exists():
             continue
-        extra = contact if agrees else []
+        # The pages and the box's words as the forms in their language show them.
+        join_page, volunteer_page = (
+            page.get_translation(locale(language)) for page in (join, volunteer)
+        )
+        extra = [("contact", contact_consent_text(site, language))] if agrees else []
         signups = []
         if "volunteer" in kinds:
             signups.append(
@@ -120,24 +152,23 @@ def _people(site, key, join, volunteer):
                     "fields": {
                         "areas": ["events", "social-media"],
                         "availability": ["evenings", "weekends"],
-                        "languages_spoken": "shqip, English",
+                        "languages_spoken": LANGUAGES_SPOKEN[language],
                     },
-                    "consents": [("signup", volunteer.consent_text), *extra],
+                    "consents": [("signup", volunteer_page.consent_text), *extra],
                 }
             )
         if "membership" in kinds:
-            page = join
             signups.append(
                 {
                     "kind": SignUp.Kind.MEMBERSHIP,
                     "fields": {"age_confirmed": True},
-                    "consents": [("signup", page.consent_text), *extra],
+                    "consents": [("signup", join_page.consent_text), *extra],
                 }
             )
         ids = store_submission(
             site=site,
-            page=volunteer if "volunteer" in kinds else join,
-            language="sq",
+            page=volunteer_page if "volunteer" in kinds else join_page,
+            language=language,
             email=email,
             person={
                 "given_name": given,
@@ -177,4 +208,5 @@ def load(sites, report):
             )
         name = site.site_name or site.hostname
         people = Supporter.objects.filter(site=site).count()
-        report.add(f"{name}: join and volunteer pages in sq and en; {people} people")
+        languages = ", ".join(languages_of(home))
+        report.add(f"{name}: join and volunteer pages in {languages}; {people} people")

@@ -14,7 +14,7 @@ import datetime
 from django.apps import apps
 from django.contrib.auth import get_user_model
 
-from home.demo import Bilingual, build_page, demo_data, demo_image, locale
+from home.demo import Texts, build_page, demo_data, demo_image, languages_of, locale, text_in
 from home.roles import collection_named, ensure_site_roles
 from membership import services
 from membership.models import SignUp
@@ -28,7 +28,7 @@ SIGNING_PERIOD = ("signing_opens", "signing_closes")
 def campaign(index, data, site, report):
     """The campaign of ``data["campaign"]`` with its demands, progress, pledges and
     signatures."""
-    t = Bilingual()
+    t = Texts()
     spec = data["campaign"]
     # The demands are child objects: they are translated with the page.
     demands = [Demand(**t.take(demand)) for demand in data["demands"]]
@@ -38,7 +38,6 @@ def campaign(index, data, site, report):
     page = build_page(index, spec, t=t, demands=demands, image=image)
     _signing_period(page, spec)
 
-    en = locale("en")
     demands = list(page.demands.all())
     for entry in data["progress"]:
         note = entry["note"]
@@ -48,19 +47,26 @@ def campaign(index, data, site, report):
             locale=page.locale,
             defaults={"status": entry["status"], "value": entry["value"], "note": note["sq"]},
         )
-        if update.get_translation_or_none(en) is None:
-            translated = update.copy_for_translation(en)
-            translated.note = note["en"]
-            translated.save()
-    _pledges(page, data, demands, en)
+        _translate_record(update, "note", note, page)
+    _pledges(page, data, demands)
     _signatures(page, data, site, report)
     return page
 
 
-def _pledges(page, data, demands, en):
+def _translate_record(record, name, texts, page):
+    """``record`` (a translatable model of the campaign ``page``, in Albanian) copied
+    into each other language of the page, with its field ``name`` from ``texts``."""
+    for code in languages_of(page):
+        if record.get_translation_or_none(locale(code)) is None:
+            translated = record.copy_for_translation(locale(code))
+            setattr(translated, name, text_in(texts, code))
+            translated.save()
+
+
+def _pledges(page, data, demands):
     """The illustrative pledges with the demands each one committed to (no comments:
     they would be the candidate's own words, in one language), and the records of the
-    elected ones, in Albanian with their English translation."""
+    elected ones, in Albanian with their translations."""
     pledges = {}
     for spec in data["pledges"]:
         fields = dict(spec)
@@ -89,14 +95,11 @@ def _pledges(page, data, demands, en):
                 "source_url": entry["source_url"],
             },
         )
-        if record.get_translation_or_none(en) is None:
-            translated = record.copy_for_translation(en)
-            translated.summary = summary["en"]
-            translated.save()
+        _translate_record(record, "summary", summary, page)
 
 
 def _signing_period(page, spec):
-    """The signing period of ``spec`` on the campaign, in both languages."""
+    """The signing period of ``spec`` on the campaign, in each of its languages."""
     period = {name: spec.get(name) for name in SIGNING_PERIOD}
     for version in page.get_translations(inclusive=True).specific():
         if any(getattr(version, name) != value for name, value in period.items()):
@@ -179,5 +182,5 @@ def load(sites, report):
         ensure_site_roles(site)
     report.add(
         "Movement: about pages, campaign indexes (Volt Kosova's without campaigns yet), "
-        "the #MyVoteCounts campaign and news in sq and en"
+        "the #MyVoteCounts campaign and news in each language of its site"
     )

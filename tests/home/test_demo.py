@@ -1,5 +1,5 @@
-"""load_demo builds the three organisations in both languages, with demo staff for
-each role, and is idempotent.
+"""load_demo builds the three organisations in their languages (Albanian and English;
+Kosovo We Want in Serbian too), with demo staff for each role, and is idempotent.
 
 Loading the demo takes a few seconds, so each test checks several things.
 """
@@ -14,14 +14,24 @@ from django.test import Client
 from wagtail.models import Locale, Page, Revision, Site
 from wagtail.users.models import UserProfile
 
-from home.models import SiteRole
+from congress.models import Outcome
+from home.languages import site_language_codes
+from home.models import OrganisationText, SiteRole
 from home.security.scope import can_change
+from membership.models import VolunteerArea
 from movement.models import CampaignIndexPage
 
+# host, then a text of its home page in each language it offers.
 SITES = [
-    ("voltkosova.localhost:8000", "Volt Kosova", "An equal Kosovo, connected with Europe"),
-    ("kosovowewant.localhost:8000", "Kosova që e duam", "Kosovo We Want"),
-    ("myvotecounts.localhost:8000", "#VoteImeKaWare", "#MyVoteCounts"),
+    (
+        "voltkosova.localhost:8000",
+        {"sq": "Volt Kosova", "en": "An equal Kosovo, connected with Europe"},
+    ),
+    (
+        "kosovowewant.localhost:8000",
+        {"sq": "Kosova që e duam", "sr-latn": "Kosovo koje želimo", "en": "Kosovo We Want"},
+    ),
+    ("myvotecounts.localhost:8000", {"sq": "#VoteImeKaWare", "en": "#MyVoteCounts"}),
 ]
 
 
@@ -93,29 +103,74 @@ def test_demo_twice_changes_nothing_and_prints_the_login(demo):
     assert not editor.check_password("changed-in-the-admin")
 
 
-def test_demo_sites_in_both_languages(demo, client):
+def test_demo_sites_in_their_languages(demo, client):
     from wagtail_localize.models import Translation
 
-    english = Locale.objects.get(language_code="en")
-    for host, sq_text, en_text in SITES:
-        sq = client.get("/sq/", HTTP_HOST=host)
-        en = client.get("/en/", HTTP_HOST=host)
-        assert sq.status_code == en.status_code == 200, host
-        assert sq_text in sq.content.decode()
-        assert en_text in en.content.decode()
-        assert '<html lang="en"' in en.content.decode()
-
-        # Every Albanian page has a live English translation made by wagtail-localize.
+    for host, texts in SITES:
         site = Site.objects.get(hostname=host.split(":")[0])
+        assert site_language_codes(site) == list(texts), host
+        for code, text in texts.items():
+            response = client.get(f"/{code}/", HTTP_HOST=host)
+            assert response.status_code == 200, (host, code)
+            assert text in response.content.decode()
+            assert f'<html lang="{code}"' in response.content.decode()
+        if "sr-latn" not in texts:
+            assert client.get("/sr-latn/", HTTP_HOST=host).status_code == 404, host
+
+        # Every Albanian page has a live translation into each other language of its
+        # site, made by wagtail-localize, and into no other language.
         for page in site.root_page.get_descendants(inclusive=True).filter(
             locale__language_code="sq"
         ):
-            translation = page.get_translation_or_none(english)
-            assert translation is not None and translation.live, page.url_path
-            assert Translation.objects.filter(
-                source__object_id=page.translation_key, target_locale=english
-            ).exists()
-            assert client.get(translation.url, HTTP_HOST=host).status_code == 200
+            languages = set(
+                page.get_translations(inclusive=True).values_list(
+                    "locale__language_code", flat=True
+                )
+            )
+            assert languages == set(texts), page.url_path
+            for code in texts:
+                translation = page.get_translation(Locale.objects.get(language_code=code))
+                assert translation.live, (page.url_path, code)
+                if code == "sq":
+                    continue
+                assert Translation.objects.filter(
+                    source__object_id=page.translation_key, target_locale__language_code=code
+                ).exists()
+                assert client.get(translation.url, HTTP_HOST=host).status_code == 200
+
+        # The organisation's texts and volunteer areas are in the same languages.
+        names = OrganisationText.objects.filter(settings__site=site)
+        assert set(names.values_list("locale__language_code", flat=True)) == set(texts)
+        areas = VolunteerArea.objects.filter(settings__site=site)
+        assert set(areas.values_list("locale__language_code", flat=True)) <= set(texts)
+
+    # Kosovo We Want in Serbian: its name and address, the congress's outcomes, and
+    # only Kosovo We Want has anything in Serbian.
+    serbian = Locale.objects.get(language_code="sr-latn")
+    kww = OrganisationText.objects.get(
+        settings__site__hostname="kosovowewant.localhost", locale=serbian
+    )
+    assert (kww.name, kww.short_name) == ("Kosovo koje želimo", "KKŽ")
+    assert "10000 Priština" in kww.postal_address
+    outcomes = Outcome.objects.filter(locale__language_code="sq")
+    assert outcomes.count() == 3
+    for outcome in outcomes:
+        translated = outcome.get_translation(serbian)
+        assert translated.live and translated.title != outcome.title
+    assert (
+        not OrganisationText.objects.filter(locale=serbian)
+        .exclude(settings__site__hostname="kosovowewant.localhost")
+        .exists()
+    )
+    assert (
+        not VolunteerArea.objects.filter(locale=serbian)
+        .exclude(settings__site__hostname="kosovowewant.localhost")
+        .exists()
+    )
+    for page in Page.objects.filter(locale=serbian):
+        assert page.get_site().hostname == "kosovowewant.localhost", page.url_path
+    html = client.get("/sr-latn/kontakt/", HTTP_HOST="kosovowewant.localhost:8000")
+    assert "Ul. Paška Vase 23" in html.content.decode()
 
     # The default site answers on the loopback address.
     response = client.get("/sq/", HTTP_HOST="127.0.0.1:8000")
@@ -129,7 +184,7 @@ def test_demo_sites_in_both_languages(demo, client):
     index = CampaignIndexPage.objects.child_of(
         Site.objects.get(hostname="voltkosova.localhost").root_page
     ).get()
-    english_index = index.get_translation(english)
+    english_index = index.get_translation(Locale.objects.get(language_code="en"))
     assert index.live and english_index.live
     for page, intro, empty in (
         (index, "fushatat ndërgjegjësuese të Volt Kosova", "Ende nuk ka fushata."),
@@ -198,3 +253,37 @@ def test_demo_staff_one_per_role_and_organisation_can_sign_in(demo, settings):
     kww_home = homes["kosovowewant.localhost"]
     assert client.get(f"/admin/pages/{kww_home.pk}/edit/").status_code != 200
     assert client.get(f"/admin/pages/{homes['voltkosova.localhost'].pk}/edit/").status_code == 200
+
+
+def test_a_text_without_its_serbian_fails_loudly_on_a_site_in_serbian(db):
+    from home.demo import build_page, languages_of, text_in
+
+    def spec(model, **texts):
+        return {"type": model, **texts}
+
+    home = build_page(
+        Page.get_first_root_node(),
+        spec(
+            "home.HomePage",
+            title={"sq": "Provë", "sr-latn": "Proba", "en": "Trial"},
+            slug={"sq": "prove", "sr-latn": "proba", "en": "trial"},
+            hero_heading={"sq": "Mirë se vini", "sr-latn": "Dobro došli", "en": "Welcome"},
+        ),
+        languages=["sq", "sr-latn", "en"],
+    )
+    assert languages_of(home) == ["sq", "sr-latn", "en"]
+    # A child is translated into every language of its parent; a text without its
+    # Serbian stops the load before anything is translated.
+    with pytest.raises(ValueError, match="no sr-latn text for: \\['Kontakti'\\]"):
+        build_page(
+            home,
+            spec(
+                "home.StandardPage",
+                title={"sq": "Kontakti", "en": "Contact"},
+                slug={"sq": "kontakti", "sr-latn": "kontakt", "en": "contact"},
+            ),
+        )
+    contact = home.get_children().get(slug="kontakti")
+    assert list(contact.get_translations().values_list("locale__language_code", flat=True)) == []
+    with pytest.raises(ValueError, match="'Kontakti' has no sr-latn version"):
+        text_in({"sq": "Kontakti", "en": "Contact"}, "sr-latn")

@@ -1,14 +1,15 @@
-"""Every demo page is in one language: an English page holds no Albanian text and an
-Albanian page no English text, in any StreamField block, button, alt text, meta
+"""Every demo page is in one language: an English page holds no Albanian or Serbian
+text, an Albanian page no English or Serbian text and a Serbian page (Kosovo We Want)
+no Albanian or English text, in any StreamField block, button, alt text, meta
 description or share link.
 
 Two checks, on the visible text and the attributes a visitor or a sharing service
 reads (an element marked with another ``lang``, such as the language switcher, is
 left out):
 
-- no text of the demo data (home/demo_data/*.toml) that exists only in the other
+- no text of the demo data (home/demo_data/*.toml) that exists only in another
   language appears on the page;
-- no common word of the other language appears on the page (this also catches
+- no common word of another language appears on the page (this also catches
   interface strings left untranslated).
 
 Loading the demo takes a while, so one test loads it and walks every page.
@@ -24,16 +25,27 @@ from urllib.parse import parse_qsl, urlsplit
 from django.core.management import call_command
 from wagtail.models import Site
 
-from home.demo import DATA_DIR
+from home.demo import DATA_DIR, is_text
+from home.languages import site_language_codes
 from membership.constants import MUNICIPALITIES
 from tests.home.test_metadata import DEMO_PAGE_TYPES, REQUIRED, HeadMeta, check_metadata
 
-# Words that are common in one language and do not occur in the other.
+# The languages of the demo pages, as <html lang> names them without the script
+# ("sr" for "sr-latn").
+LANGUAGES = ("sq", "sr", "en")
+# Words that are common in one language and do not occur in the others (Serbian's
+# shortest words, "i", "u", "na", "se", are Albanian words too and are left out).
 MARKERS = {
     "sq": re.compile(r"\b(dhe|është|janë|për|një|nuk|të|në|që|së|tona|ynë|juaj|tuaja)\b", re.I),
+    "sr": re.compile(
+        r"\b(je|su|za|da|od|nije|koji|koja|koje|što|ili|kako|naš|naša|naše|vaš|vaša|vaše)\b",
+        re.I,
+    ),
     "en": re.compile(r"\b(the|and|with|your|you|our|this|of|to|is|are|for)\b", re.I),
 }
-OTHER = {"sq": "en", "en": "sq"}
+# Markers of another language that are ordinary words of this one: English "to" is
+# also Serbian ("that", "it").
+ALSO_HERE = {"sr": {"to"}}
 MUNICIPALITY_NAMES = {str(name) for _code, name in MUNICIPALITIES}
 # Attributes a visitor (or a screen reader) reads.
 READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "aria-description"}
@@ -53,6 +65,15 @@ SKIP_TAGS = {"script", "style", "template"}
 VOID_TAGS = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 
+def others(code):
+    return [other for other in LANGUAGES if other != code]
+
+
+def short(code):
+    """A language code without its script or region ("sr-latn" → "sr")."""
+    return (code or "").split("-")[0]
+
+
 class ReadableText(HTMLParser):
     """The texts of a page in the page's language, one string per text node or
     attribute."""
@@ -66,13 +87,13 @@ class ReadableText(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "html":
-            self.language = (attrs.get("lang") or "").split("-")[0]
+            self.language = short(attrs.get("lang"))
             return
         if self.skipping:
             if tag not in VOID_TAGS:
                 self.skipping.append(tag)
             return
-        lang = (attrs.get("lang") or "").split("-")[0]
+        lang = short(attrs.get("lang"))
         if tag in SKIP_TAGS or (lang and lang != self.language):
             if tag not in VOID_TAGS:
                 self.skipping.append(tag)
@@ -105,13 +126,14 @@ def readable(page_html):
 
 
 def one_language_texts():
-    """{"sq": texts only in Albanian, "en": texts only in English} of the demo data."""
-    pairs = []
+    """{"sq": texts only in Albanian, "sr": texts only in Serbian, "en": texts only in
+    English} of the demo data."""
+    tables = []
 
     def walk(value):
         if isinstance(value, dict):
-            if value.keys() == {"sq", "en"}:
-                pairs.append((value["sq"], value["en"]))
+            if is_text(value):
+                tables.append({short(code): text for code, text in value.items()})
             else:
                 for item in value.values():
                     walk(item)
@@ -122,35 +144,39 @@ def one_language_texts():
     for path in sorted(DATA_DIR.glob("*.toml")):
         with open(path, "rb") as file:
             walk(tomllib.load(file))
-    words = {"sq": {sq for sq, _en in pairs}, "en": {en for _sq, en in pairs}}
+    words = {code: {table[code] for table in tables if code in table} for code in LANGUAGES}
     only = {}
-    for code in ("sq", "en"):
-        both = " | ".join(words[OTHER[code]])
+    for code in LANGUAGES:
+        elsewhere = " | ".join(text for other in others(code) for text in words[other])
         only[code] = {
             " ".join(html.unescape(text).split())
             for text in words[code]
-            # "{name}" texts are filled in; a text also found in the other language
-            # (a name, a number) is not a sign of either, nor is the official name of a
-            # municipality (forms list them in Albanian in both languages).
-            if "{name}" not in text and text not in both and text not in MUNICIPALITY_NAMES
+            # "{name}" texts are filled in; a text also found in another language (a
+            # name, a number) is not a sign of either, nor is the official name of a
+            # municipality (forms list them in Albanian in English too).
+            if "{name}" not in text and text not in elsewhere and text not in MUNICIPALITY_NAMES
         }
     return only
 
 
 def problems(page_html, expected, only):
-    """What on this page is in the other language than ``expected``."""
+    """What on this page is in another language than ``expected`` (a code of
+    ``LANGUAGES`` or of settings.LANGUAGES)."""
+    expected = short(expected)
     language, text = readable(page_html)
     found = []
     if language != expected:
         found.append(f'<html lang="{language}">')
-    other = OTHER[expected]
-    for data_text in only[other]:
-        at = text.find(data_text)
-        if at >= 0:
-            found.append(f"text {data_text!r} in …{text[max(at - 40, 0) : at + 80]}…")
-    for match in MARKERS[other].finditer(text):
-        start = max(match.start() - 40, 0)
-        found.append(f"word {match.group()!r} in …{text[start : match.end() + 40]}…")
+    for other in others(expected):
+        for data_text in only.get(other, ()):
+            at = text.find(data_text)
+            if at >= 0:
+                found.append(f"text {data_text!r} in …{text[max(at - 40, 0) : at + 80]}…")
+        for match in MARKERS[other].finditer(text):
+            if match.group().lower() in ALSO_HERE.get(expected, ()):
+                continue
+            start = max(match.start() - 40, 0)
+            found.append(f"word {match.group()!r} in …{text[start : match.end() + 40]}…")
     return found
 
 
@@ -181,10 +207,11 @@ def test_every_demo_page_is_in_one_language_and_has_its_metadata(
     Site.objects.all().delete()
     call_command("load_demo", stdout=io.StringIO())
     only = one_language_texts()
-    assert len(only["sq"]) > 100 and len(only["en"]) > 100
+    assert len(only["sq"]) > 100 and len(only["en"]) > 100 and len(only["sr"]) > 50
 
-    checked, report, types = 0, [], set()
+    checked, report, types, languages = 0, [], set(), set()
     for host, url, language, page in demo_urls():
+        languages.add(language)
         response = client.get(url, HTTP_HOST=host)
         assert response.status_code == 200, url
         checked += 1
@@ -194,15 +221,18 @@ def test_every_demo_page_is_in_one_language_and_has_its_metadata(
         if page is not None:
             check_metadata(page, body, host)
             types.add(page._meta.model_name)
-    assert checked > 30
+    assert checked > 30 and languages == {"sq", "sr-latn", "en"}
     assert not report, "\n".join(report)
     assert DEMO_PAGE_TYPES <= types, DEMO_PAGE_TYPES - types
     for site in Site.objects.all():
         host = f"{site.hostname}:{site.port}"
-        search = client.get("/en/search/", {"q": "kosovo"}, HTTP_HOST=host)
-        head = HeadMeta(search.content.decode())
-        for key in REQUIRED:
-            head.one(key)
+        for code in site_language_codes(site):
+            search = client.get(f"/{code}/search/", {"q": "kosovo"}, HTTP_HOST=host)
+            body = search.content.decode()
+            assert not problems(body, code, only), (host, code, problems(body, code, only))
+            head = HeadMeta(body)
+            for key in REQUIRED:
+                head.one(key)
 
 
 def test_the_check_finds_a_sentence_in_the_other_language():
@@ -222,3 +252,19 @@ def test_the_check_finds_a_sentence_in_the_other_language():
     # The language switcher names the other language in that language.
     switcher = '<html lang="sq"><a lang="en" hreflang="en" href="/en/">English: our site</a></html>'
     assert problems(switcher, "sq", only) == []
+
+
+def test_the_check_knows_serbian_from_albanian_and_english():
+    only = {"sq": {"Misioni ynë"}, "sr": {"Naša misija"}, "en": {"Our mission"}}
+    serbian = '<html lang="sr-latn"><body><h2>Naša misija</h2><p>{}</p></body></html>'
+    # Serbian "to" is not a sign of English on a Serbian page.
+    assert problems(serbian.format("To je platforma za sve građane."), "sr-latn", only) == []
+    assert problems(serbian.format("Join the platform."), "sr-latn", only)
+    assert problems(serbian.format("Bashkohuni për një jetë të denjë."), "sr-latn", only)
+    assert problems(serbian.format("Misioni ynë"), "sr-latn", only)
+    # A Serbian sentence or text is found on an Albanian or English page…
+    assert problems('<html lang="en"><p>Platforma je otvorena.</p></html>', "en", only)
+    assert problems('<html lang="sq"><h2>Naša misija</h2></html>', "sq", only)
+    # …but Albanian's short words that are Serbian too ("i", "u", "na", "se") are not.
+    albanian = '<html lang="sq"><p>Kongresi i dytë u mbajt; na gjeni se ku.</p></html>'
+    assert problems(albanian, "sq", only) == []

@@ -148,7 +148,7 @@ def check_metadata(page, html, host):
     assert head.one("og:url") == head.one("canonical") == page.get_full_url()
     assert head.one("og:url").startswith(f"http://{host}/")
     language = page.locale.language_code
-    assert head.one("og:locale") == {"sq": "sq_AL", "en": "en_GB"}[language]
+    assert head.one("og:locale") == {"sq": "sq_AL", "en": "en_GB", "sr-latn": "sr_RS"}[language]
     assert head.tags["og:locale:alternate"], page.url
     assert head.one("og:type") == ("article" if page._meta.model_name == "newspage" else "website")
     if getattr(page, "image", None) is not None:

@@ -1,4 +1,5 @@
-"""``manage.py load_demo``: the three demo organisations in Albanian and English.
+"""``manage.py load_demo``: the three demo organisations, each in the languages its
+site offers (Albanian and English; Kosovo We Want also in Serbian).
 
 Idempotent: a second run finds everything in place and changes nothing. Apps add
 their own demo content with the ``demo_content`` Wagtail hook: a function taking
@@ -18,7 +19,7 @@ from home.demo import DemoReport, ensure_admin, ensure_locales
 
 
 class Command(BaseCommand):
-    help = "Create (or complete) the demo sites of the three organisations in both languages."
+    help = "Create (or complete) the demo sites of the three organisations in their languages."
 
     def handle(self, *args, **options):
         report = DemoReport()

@@ -29,6 +29,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from wagtail.models import Site
 
+from home.languages import site_language_codes
 from membership.constants import (
     AVAILABILITY_CHOICES,
     COMMUNITY_CHOICES,
@@ -62,6 +63,9 @@ MOTIVATIONS = [
 ]
 SKILLS = ["Fotografi", "Përkthime", "Rrjete sociale", "Organizim eventesh", "", ""]
 LANGUAGES_SPOKEN = ["shqip", "shqip, English", "shqip, Deutsch", "shqip, srpski", ""]
+#: The share of people who signed up in a language other than Albanian, where the site
+#: offers it (Serbian on Kosovo We Want); the rest signed up in Albanian.
+LANGUAGE_SHARES = {"en": 0.2, "sr-latn": 0.1}
 
 
 class Command(BaseCommand):
@@ -215,6 +219,10 @@ class Seeder:
         rules = MembershipSettings.for_site(site)
         self.areas = sorted(set(rules.areas.values_list("key", flat=True))) or ["events"]
         self.municipalities = [code for code, _name in MUNICIPALITIES]
+        offered = site_language_codes(site)
+        self.languages = [
+            (code, share) for code, share in LANGUAGE_SHARES.items() if code in offered
+        ]
         self.tables = {model: Rows(model, self.now) for model in (Supporter, SignUp, ConsentRecord)}
 
     def _when(self, days):
@@ -236,11 +244,19 @@ class Seeder:
             "municipality": municipality,
             "country": rng.choice(COUNTRIES) if municipality == OUTSIDE_KOSOVO else "",
             "year_of_birth": rng.randint(1945, 2008) if rng.random() < 0.5 else None,
-            "language": "en" if rng.random() < 0.2 else "sq",
+            "language": self._language(rng.random()),
             # in the order of their ids, as people really come
             "created_at": self.now
             - timedelta(days=self.SPAN_DAYS * (1 - (self.number - rng.random()) / self.count)),
         }
+
+    def _language(self, roll):
+        """The language a person signed up in, from a roll in [0, 1)."""
+        for code, share in self.languages:
+            if roll < share:
+                return code
+            roll -= share
+        return "sq"
 
     def _signup(self, person_id, person, kind, page_id):
         rng = self.rng
