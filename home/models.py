@@ -253,6 +253,15 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
             "Linked from the footer and from every form. Its translation is used in each language."
         ),
     )
+    translation_digest = models.BooleanField(
+        _("Email translators a weekly list of out-of-date translations"),
+        default=False,
+        help_text=_(
+            "Every Monday, each translator of this site gets one email listing the pages "
+            "and snippets whose translation lacks some of the source's current text. "
+            "Nothing is sent when every translation is up to date."
+        ),
+    )
 
     edit_handler = TabbedInterface(
         [
@@ -264,6 +273,7 @@ class OrganisationSettings(ClusterableModel, BaseSiteSetting):
                         label=_("Language"),
                         min_num=1,
                     ),
+                    FieldPanel("translation_digest"),
                 ],
                 heading=_("Texts"),
             ),

@@ -16,3 +16,13 @@ hooks.register("before_bulk_action", translations_tree.refuse_bulk_without_trans
 # wagtail-localize's translation editor publishes it (home/translations.py).
 hooks.register("before_edit_page", translations.refuse_unfinished_publish, order=-1)
 hooks.register("before_edit_snippet", translations.refuse_unfinished_publish, order=-1)
+
+# Translations that lack their source's current text: a report, and notices on the
+# edit screens of sources and translations, shown before wagtail-localize's editor
+# takes over a translation's screen (home/drift.py, home/drift_admin.py).
+from . import drift_admin  # noqa: E402
+
+hooks.register("register_admin_urls", drift_admin.admin_urls)
+hooks.register("register_reports_menu_item", drift_admin.menu_item)
+hooks.register("before_edit_page", drift_admin.drift_notice, order=-1)
+hooks.register("before_edit_snippet", drift_admin.drift_notice, order=-1)
