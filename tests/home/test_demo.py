@@ -150,7 +150,7 @@ def test_demo_sites_in_their_languages(demo, client):
     kww = OrganisationText.objects.get(
         settings__site__hostname="kosovowewant.localhost", locale=serbian
     )
-    assert (kww.name, kww.short_name) == ("Kosovo koje želimo", "KKŽ")
+    assert (kww.name, kww.short_name) == ("Kosovo koje želimo", "KWW")
     assert "10000 Priština" in kww.postal_address
     outcomes = Outcome.objects.filter(locale__language_code="sq")
     assert outcomes.count() == 3
