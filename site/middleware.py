@@ -22,7 +22,8 @@ class LanguagePrefixMiddleware(LocaleMiddleware):
     redirect to /sq/admin/nothing instead of a plain 404.
 
     A path under the prefix of a language the site does not offer is a 404
-    (home/languages.py): Wagtail would serve the site's source pages there."""
+    (home/languages.py): Wagtail would serve the site's source pages there. The 404
+    page is in the site's first language, with links the site has."""
 
     def process_request(self, request):
         super().process_request(request)
@@ -30,7 +31,12 @@ class LanguagePrefixMiddleware(LocaleMiddleware):
         if language is None:
             return
         site = Site.find_for_request(request)
-        if site is not None and language not in site_language_codes(site):
+        if site is None:
+            return
+        offered = site_language_codes(site)
+        if language not in offered:
+            translation.activate(offered[0])
+            request.LANGUAGE_CODE = offered[0]
             raise Http404
 
     def process_response(self, request, response):

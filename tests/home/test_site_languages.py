@@ -64,6 +64,14 @@ def test_a_language_the_site_does_not_offer_is_not_found(client, trilingual, pat
     assert response.status_code == 404
 
 
+def test_the_404_of_a_language_not_offered_is_in_the_sites_own(client, trilingual):
+    _serbian, plain = trilingual
+    html = client.get("/sr-latn/", HTTP_HOST=plain.hostname).content.decode()
+    assert '<html lang="sq"' in html
+    assert 'action="/sq/search/"' in html and 'action="/sr-latn/search/"' not in html
+    assert set(links(html, "Gjuha")) == {"sq", "en"}
+
+
 def test_the_sitemap_lists_serbian_pages_only_where_they_exist(client, trilingual):
     serbian, plain = trilingual
     xml = client.get("/sitemap.xml", HTTP_HOST=serbian.hostname).content.decode()
