@@ -5,6 +5,8 @@ their own in their places: in Albanian ç after c, ë after e, dh after d; in Se
 
 import unicodedata
 
+from django.utils import translation
+
 # Each alphabet in its order; digraphs are letters of their own.
 ALPHABETS = {
     "sq": "a b c ç d dh e ë f g gj h i j k l ll m n nj o p q r rr s sh t th u v x xh y z zh",
@@ -56,8 +58,10 @@ class _Alphabet:
 _ALPHABETS = {code: _Alphabet(letters) for code, letters in ALPHABETS.items()}
 
 
-def alphabetical_key(name, language="sq"):
+def alphabetical_key(name, language=None):
     """A sort key for a name: case- and accent-insensitive, in the order of the
-    alphabet of ``language`` (Albanian for a language without one of its own here;
-    letters of other alphabets after it, by code point)."""
+    alphabet of ``language`` (the active language by default; Albanian for one without
+    an alphabet of its own here, such as English among Albanian names; letters of
+    other alphabets after it, by code point)."""
+    language = language or translation.get_language()
     return _ALPHABETS.get(language, _ALPHABETS["sq"]).key(name)

@@ -44,6 +44,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.models import DraftStateMixin, Locale, Page, TranslatableMixin
 from wagtail.permissions import policy_registry
@@ -55,6 +57,7 @@ from wagtail_localize.models import (
     TranslationLog,
 )
 
+from .dates import format_day
 from .roles import SiteRolePermissionPolicy, site_root_pages
 
 
@@ -89,6 +92,14 @@ class OutOfDate:
     @property
     def language(self):
         return self.locale.get_display_name()
+
+    @property
+    def source_changed_on(self):
+        return format_day(timezone.localtime(self.source_changed_at))
+
+    @property
+    def published_label(self):
+        return gettext("Yes") if self.published else gettext("Never")
 
 
 def _missing_strings(is_page):

@@ -101,19 +101,33 @@ class OutOfDateReportView(ReportView):
         Column("type_label", label=_("Type")),
         Column("site_name", label=_("Site"), accessor=lambda item: item.site_name),
         Column("language", label=_("Language")),
-        Column(
-            "source_changed_at",
-            label=_("Source changed on"),
-            accessor=lambda item: format_day(timezone.localtime(item.source_changed_at)),
-        ),
+        Column("source_changed_at", label=_("Source changed on"), accessor="source_changed_on"),
         Column("missing", label=_("Strings changed")),
-        Column(
-            "published",
-            label=_("Translation published"),
-            accessor=lambda item: gettext("Yes") if item.published else gettext("Never"),
-        ),
+        Column("published", label=_("Translation published"), accessor="published_label"),
         TranslateColumn("translate", label=""),
     ]
+
+    # The spreadsheet download (CSV, XLSX): the same columns, the link in full.
+    list_export = [
+        "title",
+        "type_label",
+        "site_name",
+        "language",
+        "source_changed_on",
+        "missing",
+        "published_label",
+        "edit_url",
+    ]
+    export_headings = {
+        "title": _("Item"),
+        "type_label": _("Type"),
+        "site_name": _("Site"),
+        "language": _("Language"),
+        "source_changed_on": _("Source changed on"),
+        "missing": _("Strings changed"),
+        "published_label": _("Translation published"),
+        "edit_url": _("Translation screen"),
+    }
 
     def dispatch(self, request, *args, **kwargs):
         if not report_sites(request.user).exists():
@@ -146,6 +160,8 @@ class OutOfDateReportView(ReportView):
         ):
             for item in found:
                 item.site_name = site.site_name or site.hostname
+                if self.is_export:
+                    item.edit_url = self.request.build_absolute_uri(item.edit_url)
                 items.append(item)
         return items
 

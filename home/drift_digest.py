@@ -8,6 +8,9 @@ theirs, with links to the translation editor. A translator with nothing out of d
 gets nothing.
 """
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
@@ -23,6 +26,8 @@ from . import drift
 from .dates import format_day
 from .models import SiteRole
 from .roles import sites_for_user
+
+logger = logging.getLogger(__name__)
 
 
 def digest_sites():
@@ -57,7 +62,8 @@ def digest_translators(sites):
             theirs = theirs.filter(
                 roles__role=SiteRole.TRANSLATOR, roles__group__user=user
             ).distinct()
-        chosen = [site for site in sites if site.pk in set(theirs.values_list("pk", flat=True))]
+        their_ids = set(theirs.values_list("pk", flat=True))
+        chosen = [site for site in sites if site.pk in their_ids]
         if chosen:
             result[user] = chosen
     return result
@@ -119,13 +125,14 @@ def render_digest(user, found):
 
 
 def send_digests():
-    """Send the weekly emails; returns how many were sent."""
+    """Send the weekly emails; returns (how many were sent, how many failed). A mail
+    server that refuses one email does not stop the others (each failure is logged)."""
     sites = list(digest_sites())
     if not sites:
-        return 0
+        return 0, 0
     url_finder = AdminURLFinder()
     by_site = {}
-    sent = 0
+    sent = failed = 0
     for user, theirs in digest_translators(sites).items():
         found = []
         for site in theirs:
@@ -135,6 +142,11 @@ def send_digests():
         total, subject, body = render_digest(user, found)
         if not total:
             continue
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+        try:
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+        except (OSError, smtplib.SMTPException):
+            logger.exception("The translation digest to user %s was not sent", user.pk)
+            failed += 1
+            continue
         sent += 1
-    return sent
+    return sent, failed

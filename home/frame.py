@@ -212,7 +212,12 @@ class Frame:
         return links
 
     def hreflang_links(self, page, subpath=""):
-        translations = self.translations(page)
+        offered = self.site_frame.home_urls  # a live page under a draft home: not offered
+        translations = {
+            code: translation
+            for code, translation in self.translations(page).items()
+            if not offered or code in offered
+        }
         links = [
             {
                 "hreflang": code,

@@ -489,8 +489,9 @@ def _paper_site(page, sites):
 
 def _fold(value):
     """Text compared loosely: no case, no diacritics, hyphens and runs of spaces as
-    one space ("Fushë-Kosovë" and "fushe kosove" are the same)."""
-    text = unicodedata.normalize("NFKD", str(value)).casefold()
+    one space ("Fushë-Kosovë" and "fushe kosove" are the same); đ as its usual ASCII
+    spelling dj ("Đakovica", "Djakovica")."""
+    text = unicodedata.normalize("NFKD", str(value)).casefold().replace("đ", "dj")
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[-_]", " ", text).split())
 

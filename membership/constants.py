@@ -1,6 +1,8 @@
 """Fixed lists and names shared by the forms, the services and the models:
 municipalities, communities, times, the states of a sign-up, link parameters."""
 
+from functools import cache
+
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -67,10 +69,9 @@ def municipality_choices(blank=None, outside=True):
     an empty choice labelled ``blank`` if given. A form field's ``choices`` takes it
     (``partial(municipality_choices, _("Choose…"))``), so each form lists the names
     of the language it is shown in."""
-    language = translation.get_language()
     choices = sorted(
         ((code, str(name)) for code, name in MUNICIPALITIES),
-        key=lambda choice: alphabetical_key(choice[1], language),
+        key=lambda choice: alphabetical_key(choice[1]),
     )
     if outside:
         choices.append((OUTSIDE_KOSOVO, str(_("Outside Kosovo"))))
@@ -82,10 +83,16 @@ def municipality_name(code):
     return str(MUNICIPALITY_NAMES.get(code, ""))
 
 
+@cache
+def serbian_names():
+    """{code: Serbian official name} of every municipality (read once)."""
+    with translation.override(SERBIAN):
+        return {code: str(name) for code, name in MUNICIPALITIES}
+
+
 def serbian_name(code):
     """The Serbian official name of the municipality ``code`` ("" for none)."""
-    with translation.override(SERBIAN):
-        return municipality_name(code)
+    return serbian_names().get(code, "")
 
 
 # Special-category data (ethnic origin): asked only where the editor turns it on,

@@ -42,9 +42,8 @@ from home.csvsafe import neutralise
 from .constants import (
     AVAILABILITY_CHOICES,
     COMMUNITY_CHOICES,
-    MUNICIPALITIES,
     MUNICIPALITY_CHOICES,
-    serbian_name,
+    serbian_names,
 )
 from .people import filtered
 from .records import AuditEntry, ExportJob, MembershipSettings, SignUp, export_storage
@@ -166,7 +165,7 @@ def _rows(signups, include_special, language, zone, labels):
     def label(kind, value):
         return labels[kind].get(value, value) if value else ""
 
-    serbian_names = {code: serbian_name(code) for code, _name in MUNICIPALITIES}
+    serbian = serbian_names()
     area_cache = {}
     for s in signups.values(*FIELDS).iterator(chunk_size=CHUNK_ROWS):
         site_id = s["supporter__site_id"]
@@ -183,7 +182,7 @@ def _rows(signups, include_special, language, zone, labels):
             "email": s["supporter__email"] or "",
             "phone": s["supporter__phone"],
             "municipality": label("municipality", s["supporter__municipality"]),
-            "municipality_sr": serbian_names.get(s["supporter__municipality"], ""),
+            "municipality_sr": serbian.get(s["supporter__municipality"], ""),
             "country": s["supporter__country"],
             "year_of_birth": s["supporter__year_of_birth"] or "",
             "kind": label("kind", s["kind"]),

@@ -13,6 +13,8 @@ from wagtail.models import Site
 from home.languages import site_language_codes
 
 NO_LANGUAGE_PREFIX = ("/admin/", "/documents/", "/static/", "/media/")
+#: Routes under a language prefix that answer in every language, offered or not.
+EVERY_LANGUAGE_ROUTES = ("unsubscribe/",)
 
 
 class LanguagePrefixMiddleware(LocaleMiddleware):
@@ -21,22 +23,39 @@ class LanguagePrefixMiddleware(LocaleMiddleware):
     route matches every prefixed path, so /admin/nothing would otherwise become a
     redirect to /sq/admin/nothing instead of a plain 404.
 
-    A path under the prefix of a language the site does not offer is a 404
-    (home/languages.py): Wagtail would serve the site's source pages there. The 404
-    page is in the site's first language, with links the site has."""
+    Each site offers its own languages (home/languages.py):
+
+    - a path under the prefix of a language the site does not offer is a 404, in the
+      site's first language (Wagtail would serve the site's source pages there),
+      except routes that answer in every language (``EVERY_LANGUAGE_ROUTES``: the
+      unsubscribe link of a message sent before the site stopped offering one);
+    - a path without a language ("/") whose visitor prefers a language the site does
+      not offer (browser, cookie) is sent to the site's first language instead.
+
+    The installation's default language is taken as offered by every site, so a
+    visitor who prefers it costs no query."""
 
     def process_request(self, request):
         super().process_request(request)
-        language = translation.get_language_from_path(request.path_info)
-        if language is None:
+        if request.path_info.startswith(NO_LANGUAGE_PREFIX):
+            return
+        in_path = translation.get_language_from_path(request.path_info)
+        language = in_path or request.LANGUAGE_CODE
+        if in_path is None and language == settings.LANGUAGE_CODE:
             return
         site = Site.find_for_request(request)
         if site is None:
             return
         offered = site_language_codes(site)
-        if language not in offered:
-            translation.activate(offered[0])
-            request.LANGUAGE_CODE = offered[0]
+        if language in offered:
+            return
+        if in_path is not None and request.path_info[len(in_path) + 2 :].startswith(
+            EVERY_LANGUAGE_ROUTES
+        ):
+            return  # (URLs resolve under the active language's prefix: it stays)
+        translation.activate(offered[0])
+        request.LANGUAGE_CODE = offered[0]
+        if in_path is not None:
             raise Http404
 
     def process_response(self, request, response):

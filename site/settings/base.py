@@ -262,12 +262,15 @@ LANGUAGES = [
 ]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
-# The project's own catalogues (site/locale, then each app's), and the Albanian
-# catalogues of Wagtail's and wagtail-localize's screens in translations/, laid out as
-# in those projects so that each file can be offered to them as it is. Earlier
-# entries win where two catalogues translate the same text.
+# The project's own catalogues (site/locale, then each app's: Django ranks every
+# LOCALE_PATHS entry above the apps' own, so they are listed here too), and the
+# Albanian catalogues of Wagtail's and wagtail-localize's screens in translations/,
+# laid out as in those projects so that each file can be offered to them as it is.
+# Earlier entries win where two catalogues translate the same text: the project's
+# words, then Wagtail's.
 LOCALE_PATHS = [
     PROJECT_DIR / "locale",
+    *(BASE_DIR / app / "locale" for app in ("home/security", "movement", "congress", "membership")),
     *sorted(path for path in (BASE_DIR / "translations").glob("**/locale") if path.is_dir()),
 ]
 LANGUAGE_COOKIE_NAME = "language"

@@ -304,6 +304,11 @@ def test_report_lists_the_translation_with_count_date_and_button(
     [item] = response.context["object_list"]
     assert item.missing == 1
     assert "Translate" in html or "Përkthe" in html
+    # The spreadsheet download holds the same row, with the link in full.
+    download = client.get(reverse(REPORT) + "?export=csv")
+    csv = b"".join(download.streaming_content).decode("utf-8-sig")
+    header, row = csv.strip().splitlines()
+    assert "EN Rreth nesh" in row and f"http://testserver{edit}" in row and ",1," in row
 
 
 def test_report_in_albanian(client, two_orgs, en, django_user_model):
@@ -453,6 +458,32 @@ def test_digest_is_sent_once_per_translator_in_their_language(two_orgs, en, djan
     assert by_address["drita@example.org"].subject == "1 përkthim është i vjetruar"
     assert "Përshëndetje drita," in by_address["drita@example.org"].body
     assert "1 tekst pret përkthimin" in by_address["drita@example.org"].body
+
+
+def test_a_refused_digest_does_not_stop_the_others(two_orgs, en, django_user_model, monkeypatch):
+    import smtplib
+
+    from django.core.mail import EmailMessage
+    from django.core.management.base import CommandError
+
+    a, _b = two_orgs
+    page, _translated = add_page(a)
+    change_intro(page, "Hyrje e re")
+    user_with(a, SiteRole.TRANSLATOR, "drita", django_user_model, "sq")
+    user_with(a, SiteRole.TRANSLATOR, "john", django_user_model, "en")
+    a.settings.translation_digest = True
+    a.settings.save()
+    send = EmailMessage.send
+
+    def refuse_drita(message, *args, **kwargs):
+        if message.to == ["drita@example.org"]:
+            raise smtplib.SMTPRecipientsRefused({"drita@example.org": (550, b"no")})
+        return send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", refuse_drita)
+    with pytest.raises(CommandError, match="1 email"):
+        call_command("translation_digest")
+    assert [m.to for m in mail.outbox] == [["john@example.org"]]
 
 
 def test_no_digest_when_nothing_is_out_of_date(

@@ -122,3 +122,41 @@ def test_the_join_form_in_serbian_lists_serbian_names(client, trilingual):
     options = re.findall(r'<option value="([a-z-]+)"[^>]*>([^<]+)</option>', html)
     assert ("prishtine", "Priština") in options
     assert ("gjakove", "Đakovica") in options
+
+
+@pytest.mark.parametrize(
+    ("accept", "cookie", "expected"),
+    [("sr", None, "/sq/"), ("en", None, "/en/"), ("", "sr-latn", "/sq/")],
+)
+def test_a_visitor_who_prefers_a_language_the_site_lacks_is_sent_to_its_own(
+    client, trilingual, accept, cookie, expected
+):
+    serbian, plain = trilingual
+    if cookie:
+        client.cookies["language"] = cookie
+    response = client.get("/", HTTP_HOST=plain.hostname, HTTP_ACCEPT_LANGUAGE=accept)
+    assert (response.status_code, response["Location"]) == (302, expected)
+    # The site that offers Serbian sends them to it.
+    response = client.get("/", HTTP_HOST=serbian.hostname, HTTP_ACCEPT_LANGUAGE=accept or "sr")
+    assert response["Location"] == ("/en/" if accept == "en" else "/sr-latn/")
+
+
+def test_an_unsubscribe_link_answers_under_any_language(client, trilingual):
+    _serbian, plain = trilingual
+    response = client.get("/sr-latn/unsubscribe/not-a-token/", HTTP_HOST=plain.hostname)
+    # The unsubscribe page itself (saying the link is not valid), not the site's 404.
+    assert "membership/unsubscribe.html" in [t.name for t in response.templates]
+
+
+def test_a_live_translation_under_a_draft_home_page_is_not_offered(client, trilingual, sr_locale):
+    from home.models import StandardPage
+
+    serbian, _plain = trilingual
+    page, _en = serbian.add_page(
+        StandardPage(title="Rreth nesh", slug="rreth-nesh"), en_fields={"slug": "about-us"}
+    )
+    translate(page, sr_locale, title="O nama", slug="o-nama")
+    serbian.home_sq.get_translation(sr_locale).unpublish()
+    html = client.get("/sq/rreth-nesh/", HTTP_HOST=serbian.hostname).content.decode()
+    assert set(hreflangs(html)) == {"sq", "en", "x-default"}
+    assert set(links(html, "Gjuha")) == {"sq", "en"}

@@ -101,3 +101,27 @@ def test_the_admin_speaks_albanian_to_who_prefers_it(client, albanian_editor, or
     assert json.dumps("(E re)") in script
     localize = client.get(reverse("wagtail_localize:javascript_catalog")).content.decode()
     assert json.dumps("Përkthe") in localize
+
+
+@pytest.mark.parametrize("language", ["sq", "sr_Latn"])
+def test_the_projects_own_words_win_over_the_admins_catalogues(language):
+    """Where the project and Wagtail (translations/) translate the same text, visitors
+    and staff get the project's words."""
+    from django.utils import translation
+
+    ours = {}
+    for app in PROJECT_APPS:
+        po = polib.pofile(
+            str(Path(settings.BASE_DIR, app, "locale", language, "LC_MESSAGES", "django.po"))
+        )
+        for entry in po.translated_entries():
+            if not entry.msgid_plural:
+                ours.setdefault((entry.msgctxt, entry.msgid), set()).add(entry.msgstr)
+    code = "sr-latn" if language == "sr_Latn" else language
+    lost = []
+    with translation.override(code):
+        for (context, msgid), translations in ours.items():
+            shown = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+            if shown not in translations:
+                lost.append((msgid, shown, translations))
+    assert not lost, lost[:10]

@@ -179,10 +179,15 @@ def _peak_while_reading(site, include_special=False):
 
 
 def test_the_memory_of_a_csv_export_does_not_grow_with_the_list(org, org_b, monkeypatch):
-    """Ten times the rows, not ten times the memory: the list is never held whole."""
+    """Ten times the rows, not ten times the memory: the list is never held whole.
+    Both lists span many reads and pieces, and a first export is read before either is
+    measured, so that what is done once (loading a language's catalogue) counts for
+    neither."""
     monkeypatch.setattr(exports, "CHUNK_ROWS", 200)
+    monkeypatch.setattr(exports, "CSV_ROWS_PER_PIECE", 100)
     call_command("membership_seed_people", count=400, site=org.hostname, force=True, seed=2)
     call_command("membership_seed_people", count=4000, site=org_b.hostname, force=True, seed=3)
+    _peak_while_reading(org.site)
     small, small_size = _peak_while_reading(org.site)
     large, large_size = _peak_while_reading(org_b.site)
     assert large_size > 8 * small_size

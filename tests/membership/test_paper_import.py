@@ -300,7 +300,7 @@ def test_the_check_and_the_refusal_are_in_the_officers_language(client, staff, s
     assert "Ky skedar është importuar tashmë për këtë deklaratë" in html
 
 
-@pytest.mark.parametrize("language", ["sq", "en"])
+@pytest.mark.parametrize("language", ["sq", "sr-latn", "en"])
 def test_municipality_names_are_read_whatever_the_language(language):
     with translation.override(language):
         assert _municipality_code("Outside Kosovo") == "jashte"
@@ -312,6 +312,11 @@ def test_municipality_names_are_read_whatever_the_language(language):
         assert _municipality_code("Gllogoc") == "drenas"
         assert _municipality_code("Drenas (Gllogoc)") == "drenas"
         assert _municipality_code("Hani i Elezit") == "hani-i-elezit"
+        # Serbian names, with or without their letters, in whatever language.
+        assert _municipality_code("Priština") == "prishtine"
+        assert _municipality_code("Djakovica") == _municipality_code("Đakovica") == "gjakove"
+        assert _municipality_code("Elez Han") == "hani-i-elezit"
+        assert _municipality_code("Van Kosova") == "jashte"
         assert _municipality_code("") == ""
         assert _municipality_code("Atlantis") is None
 
