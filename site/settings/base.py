@@ -270,7 +270,7 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 # words, then Wagtail's.
 LOCALE_PATHS = [
     PROJECT_DIR / "locale",
-    *(BASE_DIR / app / "locale" for app in ("home/security", "movement", "congress", "membership")),
+    *(BASE_DIR / app / "locale" for app in ("movement", "congress", "membership", "home/security")),
     *sorted(path for path in (BASE_DIR / "translations").glob("**/locale") if path.is_dir()),
 ]
 LANGUAGE_COOKIE_NAME = "language"

@@ -249,7 +249,7 @@ def test_opening_the_link_changes_nothing_and_its_button_confirms_once(
     assert pledge.state == Pledge.State.CONFIRMED and pledge.confirmed_at is not None
     confirmed_at = pledge.confirmed_at
     page = client.get(done["Location"], HTTP_HOST=org.hostname).content.decode()
-    assert "adresa juaj e emailit u konfirmua" in page
+    assert "adresa juaj e emailit është konfirmuar" in page
     assert 'value="confirm"' not in page
 
     again = post_pledge(sq.url + "pledge/manage/", {"token": token, "action": "confirm"})
