@@ -51,7 +51,7 @@ def text_in(texts, code):
     return texts[code]
 
 
-def site_languages(spec):
+def demo_languages(spec):
     """The languages of the demo site described by ``spec`` (its ``languages``, else
     Albanian and English), Albanian first."""
     languages = list(spec.get("languages", DEFAULT_LANGUAGES))

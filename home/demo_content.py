@@ -18,13 +18,13 @@ from home.demo import (
     build_page,
     demo_data,
     demo_image,
+    demo_languages,
     demo_port,
     ensure_demo_user,
     ensure_site,
     is_text,
     locale,
     remove_wagtail_welcome_page,
-    site_languages,
     text_in,
 )
 from home.models import OrganisationSettings, OrganisationText, SiteRole
@@ -50,7 +50,7 @@ def named(spec, name):
 
 def build_site(spec, common, report):
     name = spec["name"]
-    languages = site_languages(spec)
+    languages = demo_languages(spec)
     t = Texts()
     # Home pages are siblings under the root: each translation needs a slug of its own.
     home_spec = {

@@ -20,7 +20,7 @@ from django.core.files.images import ImageFile
 from wagtail.images import get_image_model
 
 from home.brand import normalise_phone
-from home.demo import site_languages
+from home.demo import demo_languages
 from home.models import OrganisationSettings
 from home.roles import collection_named
 
@@ -330,4 +330,4 @@ def names_of(entry, fallback):
     """The organisation's name in each language of its site, Albanian first."""
     spec = entry.get("spec", {})
     name = spec.get("name", {})
-    return [name.get(code) or fallback for code in site_languages(spec)]
+    return [name.get(code) or fallback for code in demo_languages(spec)]
